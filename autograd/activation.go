@@ -1,0 +1,232 @@
+package autograd
+
+import "math"
+
+// Element-wise functions. Each backward uses the saved input or output, whichever
+// gives the derivative most cheaply.
+
+// ReLU returns max(x, 0). Its derivative at 0 is taken to be 0.
+func (t *Tape) ReLU(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = max(v, 0)
+	}
+	out.back = reluBack
+	return out
+}
+
+func reluBack(out *Node) {
+	xg, ov := data(out.a.Grad), data(out.Value)
+	for i, g := range data(out.Grad) {
+		if ov[i] > 0 {
+			xg[i] += g
+		}
+	}
+}
+
+// LeakyReLU returns x for x > 0 and slope·x otherwise.
+func (t *Tape) LeakyReLU(x *Node, slope float64) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		if v > 0 {
+			ov[i] = v
+		} else {
+			ov[i] = slope * v
+		}
+	}
+	out.s0 = slope
+	out.back = leakyReLUBack
+	return out
+}
+
+func leakyReLUBack(out *Node) {
+	xg, xv := data(out.a.Grad), data(out.a.Value)
+	for i, g := range data(out.Grad) {
+		if xv[i] > 0 {
+			xg[i] += g
+		} else {
+			xg[i] += out.s0 * g
+		}
+	}
+}
+
+// Tanh returns tanh(x).
+func (t *Tape) Tanh(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = math.Tanh(v)
+	}
+	out.back = tanhBack
+	return out
+}
+
+func tanhBack(out *Node) {
+	xg, ov := data(out.a.Grad), data(out.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += g * (1 - ov[i]*ov[i])
+	}
+}
+
+// Sigmoid returns 1/(1+e^−x).
+func (t *Tape) Sigmoid(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = sigmoid(v)
+	}
+	out.back = sigmoidBack
+	return out
+}
+
+func sigmoid(v float64) float64 {
+	if v >= 0 {
+		return 1 / (1 + math.Exp(-v))
+	}
+	e := math.Exp(v)
+	return e / (1 + e)
+}
+
+func sigmoidBack(out *Node) {
+	xg, ov := data(out.a.Grad), data(out.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += g * ov[i] * (1 - ov[i])
+	}
+}
+
+// Softplus returns log(1+eˣ), computed without overflow.
+func (t *Tape) Softplus(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = softplus(v)
+	}
+	out.back = softplusBack
+	return out
+}
+
+func softplus(v float64) float64 {
+	if v > 0 {
+		return v + math.Log1p(math.Exp(-v))
+	}
+	return math.Log1p(math.Exp(v))
+}
+
+func softplusBack(out *Node) {
+	xg, xv := data(out.a.Grad), data(out.a.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += g * sigmoid(xv[i])
+	}
+}
+
+// Exp returns eˣ.
+func (t *Tape) Exp(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = math.Exp(v)
+	}
+	out.back = expBack
+	return out
+}
+
+func expBack(out *Node) {
+	xg, ov := data(out.a.Grad), data(out.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += g * ov[i]
+	}
+}
+
+// Log returns the natural logarithm of x (−Inf at 0, NaN below).
+func (t *Tape) Log(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = math.Log(v)
+	}
+	out.back = logBack
+	return out
+}
+
+func logBack(out *Node) {
+	xg, xv := data(out.a.Grad), data(out.a.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += g / xv[i]
+	}
+}
+
+// Sqrt returns √x.
+func (t *Tape) Sqrt(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = math.Sqrt(v)
+	}
+	out.back = sqrtBack
+	return out
+}
+
+func sqrtBack(out *Node) {
+	xg, ov := data(out.a.Grad), data(out.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += g * 0.5 / ov[i]
+	}
+}
+
+// Square returns x².
+func (t *Tape) Square(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = v * v
+	}
+	out.back = squareBack
+	return out
+}
+
+func squareBack(out *Node) {
+	xg, xv := data(out.a.Grad), data(out.a.Value)
+	for i, g := range data(out.Grad) {
+		xg[i] += 2 * g * xv[i]
+	}
+}
+
+// Abs returns |x|. Its derivative at 0 is taken to be 0.
+func (t *Tape) Abs(x *Node) *Node {
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = math.Abs(v)
+	}
+	out.back = absBack
+	return out
+}
+
+func absBack(out *Node) {
+	xg, xv := data(out.a.Grad), data(out.a.Value)
+	for i, g := range data(out.Grad) {
+		switch {
+		case xv[i] > 0:
+			xg[i] += g
+		case xv[i] < 0:
+			xg[i] -= g
+		}
+	}
+}
+
+// Clip returns x clamped to [lo, hi]. The gradient is zero where x lies outside
+// (lo, hi) and is clamped.
+// It panics if lo > hi.
+func (t *Tape) Clip(x *Node, lo, hi float64) *Node {
+	if lo > hi {
+		panic(shapeErr("Clip bounds lo %v > hi %v", lo, hi))
+	}
+	out, xv, ov := t.unary(x)
+	for i, v := range xv {
+		ov[i] = min(max(v, lo), hi)
+	}
+	out.s0, out.s1 = lo, hi
+	out.back = clipBack
+	return out
+}
+
+func clipBack(out *Node) {
+	xg, xv := data(out.a.Grad), data(out.a.Value)
+	for i, g := range data(out.Grad) {
+		if xv[i] > out.s0 && xv[i] < out.s1 {
+			xg[i] += g
+		}
+	}
+}

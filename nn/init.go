@@ -1,0 +1,36 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Init fills a weight matrix [fanIn×fanOut] with initial values drawn from rng.
+type Init func(w *mat.Dense, rng *rand.Rand)
+
+// HeUniform draws from U(−√(6/fanIn), √(6/fanIn)) (He et al. 2015), suited to ReLU.
+func HeUniform(w *mat.Dense, rng *rand.Rand) {
+	in, _ := w.Dims()
+	fill(w, math.Sqrt(6/float64(in)), rng)
+}
+
+// GlorotUniform draws from U(−√(6/(fanIn+fanOut)), √(6/(fanIn+fanOut)))
+// (Glorot and Bengio 2010), suited to tanh and sigmoid.
+func GlorotUniform(w *mat.Dense, rng *rand.Rand) {
+	in, out := w.Dims()
+	fill(w, math.Sqrt(6/float64(in+out)), rng)
+}
+
+// Zeros sets every weight to zero: an output layer that starts uniform.
+func Zeros(w *mat.Dense, _ *rand.Rand) { w.Zero() }
+
+func fill(w *mat.Dense, a float64, rng *rand.Rand) {
+	r, c := w.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			w.Set(i, j, a*(2*rng.Float64()-1))
+		}
+	}
+}

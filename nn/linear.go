@@ -1,0 +1,51 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/gogfn/gogfn/autograd"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Linear is an affine layer, x·W + b: [B×In] → [B×Out].
+type Linear struct {
+	W *autograd.Node // [In×Out] weights
+	B *autograd.Node // [1×Out] bias
+}
+
+// NewLinear returns a Linear layer with weights drawn by init (He or Glorot
+// uniform when init is nil: He) and a zero bias.
+// It panics if in or out is not positive.
+func NewLinear(in, out int, init Init, rng *rand.Rand) *Linear {
+	if in <= 0 || out <= 0 {
+		panic("nn: Linear with non-positive size")
+	}
+	if init == nil {
+		init = HeUniform
+	}
+	w := mat.NewDense(in, out, nil)
+	init(w, rng)
+	return &Linear{W: autograd.NewParam(w), B: autograd.NewParam(mat.NewDense(1, out, nil))}
+}
+
+// Forward returns x·W + b.
+// It panics if x does not have In columns.
+func (l *Linear) Forward(t *autograd.Tape, x *autograd.Node) *autograd.Node {
+	return t.Add(t.MatMul(x, l.W), l.B)
+}
+
+// ForwardEmbed returns the layer applied to a k-hot input given by the indices
+// of its ones, k per row (see autograd.Tape.Embed): the same value as Forward on
+// the dense k-hot matrix, without the product.
+func (l *Linear) ForwardEmbed(t *autograd.Tape, idx []int, k int) *autograd.Node {
+	return t.Add(t.Embed(l.W, idx, k), l.B)
+}
+
+// Params returns W and b.
+func (l *Linear) Params() []*autograd.Node { return []*autograd.Node{l.W, l.B} }
+
+// In returns the input width.
+func (l *Linear) In() int { r, _ := l.W.Dims(); return r }
+
+// Out returns the output width.
+func (l *Linear) Out() int { _, c := l.W.Dims(); return c }

@@ -1,0 +1,88 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/gogfn/gogfn/autograd"
+)
+
+// Activation names the non-linearity between the layers of an MLP.
+type Activation int
+
+// The activations an MLP can use. The zero value is ReLU.
+const (
+	ReLU Activation = iota
+	Tanh
+	LeakyReLU // slope 0.01
+	Sigmoid
+)
+
+// Apply returns the activation of x.
+func (a Activation) Apply(t *autograd.Tape, x *autograd.Node) *autograd.Node {
+	switch a {
+	case Tanh:
+		return t.Tanh(x)
+	case LeakyReLU:
+		return t.LeakyReLU(x, 0.01)
+	case Sigmoid:
+		return t.Sigmoid(x)
+	default:
+		return t.ReLU(x)
+	}
+}
+
+// MLP is a multi-layer perceptron: Linear layers with an activation between them
+// and none after the last.
+type MLP struct {
+	Layers []*Linear
+	Act    Activation
+}
+
+// NewMLP returns an MLP with the given widths, input first and output last
+// (NewMLP([]int{64, 256, 256, 5}, ReLU, rng) has three layers). Weights use He
+// initialisation for ReLU-family activations and Glorot otherwise.
+// It panics if there are fewer than two sizes or a size is not positive.
+func NewMLP(sizes []int, act Activation, rng *rand.Rand) *MLP {
+	if len(sizes) < 2 {
+		panic("nn: MLP needs at least an input and an output size")
+	}
+	init := HeUniform
+	if act == Tanh || act == Sigmoid {
+		init = GlorotUniform
+	}
+	m := &MLP{Act: act}
+	for i := 0; i+1 < len(sizes); i++ {
+		m.Layers = append(m.Layers, NewLinear(sizes[i], sizes[i+1], init, rng))
+	}
+	return m
+}
+
+// Forward returns the MLP applied to x [B×In] → [B×Out].
+func (m *MLP) Forward(t *autograd.Tape, x *autograd.Node) *autograd.Node {
+	for i, l := range m.Layers {
+		if i > 0 {
+			x = m.Act.Apply(t, x)
+		}
+		x = l.Forward(t, x)
+	}
+	return x
+}
+
+// ForwardEmbed is Forward for a k-hot input given by the indices of its ones,
+// k per row: the first layer gathers rows of its weights instead of multiplying.
+func (m *MLP) ForwardEmbed(t *autograd.Tape, idx []int, k int) *autograd.Node {
+	x := m.Layers[0].ForwardEmbed(t, idx, k)
+	for _, l := range m.Layers[1:] {
+		x = l.Forward(t, m.Act.Apply(t, x))
+	}
+	return x
+}
+
+// Params returns the parameters of every layer, in order.
+func (m *MLP) Params() []*autograd.Node {
+	var ps []*autograd.Node
+	for _, l := range m.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}

@@ -237,3 +237,76 @@ func sliceRowsBack(out *Node) {
 		xg[i] += v
 	}
 }
+
+// Rows returns the rows of x that idx names, in that order (a row may repeat):
+// [m×n] → [len(idx)×n]. idx is copied.
+//
+// It panics if idx is empty or an index is outside [0, m).
+func (t *Tape) Rows(x *Node, idx []int) *Node {
+	t.check(x)
+	m, n := x.Dims()
+	if len(idx) == 0 {
+		panic(shapeErr("Rows with no indices"))
+	}
+	out := t.node(len(idx), n, x, nil)
+	out.ints = append(out.ints[:0], idx...)
+	xv, ov := data(x.Value), data(out.Value)
+	for i, j := range idx {
+		if j < 0 || j >= m {
+			panic(fmt.Errorf("%w: Rows index %d of %d rows", ErrIndex, j, m))
+		}
+		copy(ov[i*n:i*n+n], xv[j*n:j*n+n])
+	}
+	out.back = rowsBack
+	return out
+}
+
+func rowsBack(out *Node) {
+	_, n := out.Dims()
+	xg, g := data(out.a.Grad), data(out.Grad)
+	for i, j := range out.ints {
+		dst := xg[j*n : j*n+n]
+		for c, v := range g[i*n : i*n+n] {
+			dst[c] += v
+		}
+	}
+}
+
+// SegmentSum adds the rows of x into segments: out[s] = Σ_{i: seg[i]=s} x[i],
+// [m×n] → [nseg×n]. For example the per-trajectory sum of per-transition
+// log-probabilities. seg is copied; a segment with no rows is zero.
+//
+// It panics if len(seg) ≠ m, nseg < 1 or a segment is outside [0, nseg).
+func (t *Tape) SegmentSum(x *Node, seg []int, nseg int) *Node {
+	t.check(x)
+	m, n := x.Dims()
+	if len(seg) != m || nseg < 1 {
+		panic(shapeErr("SegmentSum of %d rows with %d segment ids into %d segments", m, len(seg), nseg))
+	}
+	out := t.node(nseg, n, x, nil)
+	out.ints = append(out.ints[:0], seg...)
+	xv, ov := data(x.Value), data(out.Value)
+	clear(ov)
+	for i, s := range seg {
+		if s < 0 || s >= nseg {
+			panic(fmt.Errorf("%w: SegmentSum segment %d of %d", ErrIndex, s, nseg))
+		}
+		dst := ov[s*n : s*n+n]
+		for c, v := range xv[i*n : i*n+n] {
+			dst[c] += v
+		}
+	}
+	out.back = segmentSumBack
+	return out
+}
+
+func segmentSumBack(out *Node) {
+	_, n := out.Dims()
+	xg, g := data(out.a.Grad), data(out.Grad)
+	for i, s := range out.ints {
+		dst := xg[i*n : i*n+n]
+		for c, v := range g[s*n : s*n+n] {
+			dst[c] += v
+		}
+	}
+}

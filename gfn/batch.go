@@ -1,0 +1,54 @@
+package gfn
+
+// Batch holds N complete trajectories in flat, preallocated storage. A batch is
+// filled by a Sampler (or a replay buffer) and reused: Reset keeps its storage.
+//
+// Trajectory i has Len[i] forward actions, the exit action included when the
+// environment has one, and Len[i]+1 states s₀ … s_{Len[i]} where, with an exit
+// action, the last state repeats the terminal object x (the sink s_f is not
+// stored). Its transitions are stored contiguously: transition k of trajectory
+// i has index Offset[i]+k, for k < Len[i], and goes from state index
+// Offset[i]+i+k to Offset[i]+i+k+1 of States.
+type Batch struct {
+	StateDim int
+
+	N         int       // number of trajectories
+	Len       []int     // [N] number of transitions of each trajectory
+	Offset    []int     // [N+1] first transition of each trajectory; Offset[N] = M
+	LogReward []float64 // [N] log R(x) of each trajectory's terminal object
+
+	// Per transition, M = Offset[N] of them.
+	Actions []int  // [M] forward action taken
+	Back    []int  // [M] backward action that undoes it, or −1 for the exit action or a non-Reversible env
+	Exit    []bool // [M] whether the transition is the exit edge x → s_f
+	Traj    []int  // [M] trajectory of the transition
+
+	// States holds M+N states (each trajectory's transitions plus its last
+	// state), StateDim integers each.
+	States []int
+}
+
+// M returns the total number of transitions.
+func (b *Batch) M() int { return b.Offset[b.N] }
+
+// State returns state k (0 ≤ k ≤ Len[i]) of trajectory i. The slice aliases the
+// batch's storage.
+func (b *Batch) State(i, k int) State {
+	j := (b.Offset[i] + i + k) * b.StateDim
+	return State(b.States[j : j+b.StateDim])
+}
+
+// Source returns the state a transition starts from.
+func (b *Batch) Source(m int) State {
+	j := (m + b.Traj[m]) * b.StateDim
+	return State(b.States[j : j+b.StateDim])
+}
+
+// Target returns the state a transition leads to (x itself for the exit edge).
+func (b *Batch) Target(m int) State {
+	j := (m + b.Traj[m] + 1) * b.StateDim
+	return State(b.States[j : j+b.StateDim])
+}
+
+// Terminal returns the terminal object of trajectory i.
+func (b *Batch) Terminal(i int) State { return b.State(i, b.Len[i]) }

@@ -23,6 +23,11 @@ type Batch struct {
 	Exit    []bool // [M] whether the transition is the exit edge x → s_f
 	Traj    []int  // [M] trajectory of the transition
 
+	// StateLogReward holds log R(s) of each of the M+N states, for an
+	// environment where every state can exit (modified DB needs it), or is
+	// empty. Entries of states that cannot exit are −Inf.
+	StateLogReward []float64
+
 	// States holds M+N states (each trajectory's transitions plus its last
 	// state), StateDim integers each.
 	States []int

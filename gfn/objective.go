@@ -12,6 +12,9 @@ type Scores struct {
 	// LogF is log F(s) of each transition's source state, or nil when the model
 	// has no flow head.
 	LogF *autograd.Node
+	// LogPFExit is log P_F(exit|s) of each transition's source state, for an
+	// environment with an exit action (Spec.Exit), or nil. Modified DB needs it.
+	LogPFExit *autograd.Node
 	// Model evaluates the model on states outside the batch, for objectives
 	// that need them (flow matching evaluates the parents of visited states).
 	// It may be nil for objectives that do not.

@@ -1,0 +1,18 @@
+// Package bench holds the toolkit's benchmarks. It has no library code: run
+//
+//	go test -run '^$' -bench . -benchmem ./bench/
+//
+// What each family measures:
+//
+//   - BenchmarkMLPStep/batch=N: one full training step (forward, mean squared
+//     loss, backward, Adam update) of an MLP 64 → 256 → 256 → 5 with ReLU,
+//     through autograd, nn and optim. Steady state must allocate nothing.
+//   - BenchmarkGonumBaseline/batch=N: the same step written by hand on gonum's
+//     own BLAS (gonum.org/v1/gonum/blas/gonum, called directly so it stays a
+//     fixed yardstick), with a hand-derived backward and preallocated buffers.
+//   - BenchmarkMatMul/m=M,k=K,n=N: the products of that MLP, in GFLOP/s.
+//   - The GFlowNet benchmarks (rollouts, training iterations, Soft DQN steps).
+//
+// The machine these were tuned on is shared and noisy; compare ratios measured
+// in the same run (-count, benchstat), not absolute times from different runs.
+package bench

@@ -34,3 +34,25 @@ func fill(w *mat.Dense, a float64, rng *rand.Rand) {
 		}
 	}
 }
+
+// HeNormal draws from N(0, 2/fanIn) (He et al. 2015), suited to ReLU.
+func HeNormal(w *mat.Dense, rng *rand.Rand) {
+	in, _ := w.Dims()
+	fillNormal(w, math.Sqrt(2/float64(in)), rng)
+}
+
+// GlorotNormal draws from N(0, 2/(fanIn+fanOut)) (Glorot and Bengio 2010),
+// suited to tanh and sigmoid.
+func GlorotNormal(w *mat.Dense, rng *rand.Rand) {
+	in, out := w.Dims()
+	fillNormal(w, math.Sqrt(2/float64(in+out)), rng)
+}
+
+func fillNormal(w *mat.Dense, std float64, rng *rand.Rand) {
+	r, c := w.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			w.Set(i, j, std*rng.NormFloat64())
+		}
+	}
+}

@@ -49,3 +49,8 @@ func (l *Linear) In() int { r, _ := l.W.Dims(); return r }
 
 // Out returns the output width.
 func (l *Linear) Out() int { _, c := l.W.Dims(); return c }
+
+// Clone returns a deep copy of l with the same values and zero gradients.
+func (l *Linear) Clone() *Linear {
+	return &Linear{W: autograd.NewParam(mat.DenseCopyOf(l.W.Value)), B: autograd.NewParam(mat.DenseCopyOf(l.B.Value))}
+}

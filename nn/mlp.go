@@ -46,10 +46,7 @@ func NewMLP(sizes []int, act Activation, rng *rand.Rand) *MLP {
 	if len(sizes) < 2 {
 		panic("nn: MLP needs at least an input and an output size")
 	}
-	init := HeUniform
-	if act == Tanh || act == Sigmoid {
-		init = GlorotUniform
-	}
+	init := initFor(act)
 	m := &MLP{Act: act}
 	for i := 0; i+1 < len(sizes); i++ {
 		m.Layers = append(m.Layers, NewLinear(sizes[i], sizes[i+1], init, rng))
@@ -85,4 +82,23 @@ func (m *MLP) Params() []*autograd.Node {
 		ps = append(ps, l.Params()...)
 	}
 	return ps
+}
+
+// Clone returns a deep copy of m with the same values and zero gradients, for
+// example a target network.
+func (m *MLP) Clone() *MLP {
+	c := &MLP{Layers: make([]*Linear, len(m.Layers)), Act: m.Act}
+	for i, l := range m.Layers {
+		c.Layers[i] = l.Clone()
+	}
+	return c
+}
+
+// initFor returns the uniform initialiser NewMLP uses for act: He for the ReLU
+// family, Glorot for tanh and sigmoid.
+func initFor(act Activation) Init {
+	if act == Tanh || act == Sigmoid {
+		return GlorotUniform
+	}
+	return HeUniform
 }

@@ -1,0 +1,21 @@
+// Package gogfn is a pure-Go toolkit for Generative Flow Networks: policies
+// that sample compositional objects with probability proportional to a reward.
+// This package holds no code; it maps the module.
+//
+//   - autograd: reverse-mode automatic differentiation on gonum matrices. A Tape
+//     records operations and back-propagates through them; it reuses its
+//     storage, so a training step allocates nothing in steady state.
+//   - autograd/gemm: the float64 matrix-product kernel behind autograd (Go
+//     assembly for AVX2/AVX-512 with a portable Go path).
+//   - nn: layers (Linear, MLP, shared trunks with heads), initialisation, and
+//     saving and loading parameters.
+//   - optim: SGD, Adam and AdamW, parameter groups, gradient clipping, learning
+//     rate schedules, and target-network updates.
+//   - gfn: GFlowNets: the environment contract, policies, the sampler, the
+//     objectives (TB, DB, modified DB, SubTB(λ), FM, log-partition variance),
+//     Soft DQN and Munchausen DQN with prioritized replay, the trainer, and
+//     exact and empirical evaluation.
+//   - envs: built-in environments (hypergrid), and envs/envtest to check your own.
+//   - cmd/gfn: the command-line program that trains, samples and evaluates.
+//   - bench: the benchmarks (go test -bench . -benchmem ./bench/).
+package gogfn

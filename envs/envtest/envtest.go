@@ -1,0 +1,202 @@
+// Package envtest checks the properties every gfn.Env must have. Run Check on
+// each new environment:
+//
+//	func TestMyEnv(t *testing.T) { envtest.Check(t, NewMyEnv()) }
+package envtest
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gogfn/gogfn/gfn"
+)
+
+// Walks is the number of random trajectories Check follows.
+const Walks = 200
+
+// maxEnumerated bounds the number of states whose index Check round-trips.
+const maxEnumerated = 200_000
+
+// Check runs seeded random walks through env and reports, through t, every
+// violated property:
+//   - the spec is consistent (positive sizes, NumBackward set iff Reversible);
+//   - masks are never empty before the trajectory ends (with Spec.Exit a walk
+//     ends by exiting; without, at the first state with no valid action), and
+//     every walk ends within Spec.MaxLen actions;
+//   - LogReward is finite at every terminal object reached;
+//   - Encode writes finite values, and for a OneHotEncoder exactly Spec.OneHot
+//     ones at the increasing positions EncodeIndices gives;
+//   - for a Reversible env, s₀ has no parent and other states have one, every
+//     valid backward step leads to a parent that steps forward back to the
+//     state, and BackwardAction undoes Step;
+//   - for an Enumerable env, StateAt and Index round-trip (over every state
+//     when there are at most 200,000), s₀ has index 0, and every step goes to
+//     a larger index (a topological order).
+func Check(t testing.TB, env gfn.Env) {
+	t.Helper()
+	spec := env.Spec()
+	if spec.StateDim < 1 || spec.NumActions < 1 || spec.InputDim < 1 || spec.MaxLen < 1 {
+		t.Fatalf("envtest: bad spec %+v", spec)
+	}
+	rev, isRev := env.(gfn.Reversible)
+	if isRev != (spec.NumBackward > 0) {
+		t.Fatalf("envtest: Reversible = %v but NumBackward = %d", isRev, spec.NumBackward)
+	}
+	enum, isEnum := env.(gfn.Enumerable)
+	hot, isHot := env.(gfn.OneHotEncoder)
+	if isHot != (spec.OneHot > 0) {
+		t.Fatalf("envtest: OneHotEncoder = %v but Spec.OneHot = %d", isHot, spec.OneHot)
+	}
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := make(gfn.State, spec.StateDim)
+	next := make(gfn.State, spec.StateDim)
+	back := make(gfn.State, spec.StateDim)
+	mask := make([]bool, spec.NumActions)
+	bmask := make([]bool, max(spec.NumBackward, 1))
+	x := make([]float64, spec.InputDim)
+	idx := make([]int, max(spec.OneHot, 1))
+	valid := make([]int, 0, spec.NumActions)
+
+	checkState := func(s gfn.State, first bool) {
+		env.Encode(x, s)
+		for j, v := range x {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("envtest: Encode(%v)[%d] = %v", s, j, v)
+			}
+		}
+		if isHot {
+			hot.EncodeIndices(idx, s)
+			ones := 0
+			for _, v := range x {
+				if v == 1 {
+					ones++
+				} else if v != 0 {
+					t.Fatalf("envtest: Encode(%v) of a OneHotEncoder is not 0/1", s)
+				}
+			}
+			for j, p := range idx {
+				if p < 0 || p >= spec.InputDim || x[p] != 1 || (j > 0 && p <= idx[j-1]) {
+					t.Fatalf("envtest: EncodeIndices(%v) = %v disagrees with Encode", s, idx)
+				}
+			}
+			if ones != spec.OneHot {
+				t.Fatalf("envtest: Encode(%v) has %d ones, Spec.OneHot = %d", s, ones, spec.OneHot)
+			}
+		}
+		if isRev {
+			rev.BackwardMask(bmask, s)
+			n := 0
+			for b, ok := range bmask {
+				if !ok {
+					continue
+				}
+				n++
+				rev.BackwardStep(back, s, b)
+				if !hasChild(env, back, s, mask, next) {
+					t.Fatalf("envtest: BackwardStep(%v, %d) = %v, which has no forward step to %v", s, b, back, s)
+				}
+			}
+			if first != (n == 0) {
+				t.Fatalf("envtest: state %v (initial: %v) has %d parents", s, first, n)
+			}
+		}
+		if isEnum {
+			i := enum.Index(s)
+			if i < 0 || i >= enum.NumStates() {
+				t.Fatalf("envtest: Index(%v) = %d outside [0, %d)", s, i, enum.NumStates())
+			}
+			if first && i != 0 {
+				t.Fatalf("envtest: Index(s₀) = %d, want 0", i)
+			}
+			enum.StateAt(back, i)
+			if !slices.Equal(back, s) {
+				t.Fatalf("envtest: StateAt(Index(%v)) = %v", s, back)
+			}
+		}
+	}
+
+	for w := 0; w < Walks; w++ {
+		env.Start(s)
+		first := true
+		for n := 0; ; n++ {
+			checkState(s, first)
+			first = false
+			env.Mask(mask, s)
+			valid = valid[:0]
+			for a, ok := range mask {
+				if ok {
+					valid = append(valid, a)
+				}
+			}
+			if len(valid) == 0 {
+				if spec.Exit {
+					t.Fatalf("envtest: empty mask at %v before exit", s)
+				}
+				checkReward(t, env, s)
+				break
+			}
+			if n >= spec.MaxLen {
+				t.Fatalf("envtest: trajectory longer than MaxLen = %d at %v", spec.MaxLen, s)
+			}
+			a := valid[rng.IntN(len(valid))]
+			if spec.Exit && a == spec.NumActions-1 {
+				checkReward(t, env, s)
+				break
+			}
+			env.Step(next, s, a)
+			if isRev {
+				b := rev.BackwardAction(s, a)
+				if b < 0 || b >= spec.NumBackward {
+					t.Fatalf("envtest: BackwardAction(%v, %d) = %d", s, a, b)
+				}
+				rev.BackwardMask(bmask, next)
+				if !bmask[b] {
+					t.Fatalf("envtest: BackwardAction(%v, %d) = %d is masked at %v", s, a, b, next)
+				}
+				rev.BackwardStep(back, next, b)
+				if !slices.Equal(back, s) {
+					t.Fatalf("envtest: BackwardStep(Step(%v, %d), %d) = %v", s, a, b, back)
+				}
+			}
+			if isEnum && enum.Index(next) <= enum.Index(s) {
+				t.Fatalf("envtest: Index(%v) = %d is not after Index(%v) = %d", next, enum.Index(next), s, enum.Index(s))
+			}
+			copy(s, next)
+		}
+	}
+
+	if isEnum && enum.NumStates() <= maxEnumerated {
+		for i := 0; i < enum.NumStates(); i++ {
+			enum.StateAt(s, i)
+			if j := enum.Index(s); j != i {
+				t.Fatalf("envtest: Index(StateAt(%d)) = %d", i, j)
+			}
+		}
+	}
+}
+
+// hasChild reports whether some valid non-exit forward action of p leads to s.
+func hasChild(env gfn.Env, p, s gfn.State, mask []bool, scratch gfn.State) bool {
+	spec := env.Spec()
+	env.Mask(mask, p)
+	for a, ok := range mask {
+		if !ok || (spec.Exit && a == spec.NumActions-1) {
+			continue
+		}
+		env.Step(scratch, p, a)
+		if slices.Equal(scratch, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkReward(t testing.TB, env gfn.Env, x gfn.State) {
+	t.Helper()
+	if r := env.LogReward(x); math.IsNaN(r) || math.IsInf(r, 0) {
+		t.Fatalf("envtest: LogReward(%v) = %v", x, r)
+	}
+}

@@ -18,7 +18,8 @@ func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 	if k == 0 || alpha == 0 {
 		return
 	}
-	naive(tA, tB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	p := params{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	run(kernels[Current()], &p)
 }
 
 // scaleC sets C = beta·C, writing zeros (not 0·C) when beta is 0.

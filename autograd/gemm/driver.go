@@ -1,0 +1,91 @@
+package gemm
+
+// params describes one product C += alpha·op(A)·op(B) (C already scaled by
+// beta).
+type params struct {
+	tA, tB  bool
+	m, n, k int
+	alpha   float64
+	a       []float64
+	lda     int
+	b       []float64
+	ldb     int
+	c       []float64
+	ldc     int
+}
+
+// buffers holds the packing space of one goroutine: a packed A block, a
+// packed B block and one C tile for edges. They are sized once for the
+// largest kernel, so switching kernels does not reallocate.
+type buffers struct {
+	a, b, tile []float64
+}
+
+func newBuffers() *buffers {
+	var na, nb, nt int
+	for _, kr := range kernels {
+		if kr != nil {
+			na = max(na, kr.mc*kr.kc)
+			nb = max(nb, kr.kc*kr.nc)
+			nt = max(nt, kr.mr*kr.nr)
+		}
+	}
+	return &buffers{a: make([]float64, na), b: make([]float64, nb), tile: make([]float64, nt)}
+}
+
+// blocks returns the block size to cut n into pieces of at most size, with
+// the pieces as equal as possible and each a multiple of unit (except the
+// last).
+func blocks(n, size, unit int) int {
+	if n <= size {
+		return n
+	}
+	nb := (n + size - 1) / size
+	bs := (n + nb - 1) / nb
+	return (bs + unit - 1) / unit * unit
+}
+
+// compute accumulates rows [i0, i1) and columns [j0, j1) of the product into
+// C with kernel kr, packing into buf. This is the five-loop blocked algorithm
+// of Goto and van de Geijn (BLIS): column blocks of nc, depth blocks of kc
+// (B block packed, sized for L2), row blocks of mc (A block packed), then
+// the nr×mr register tiles.
+func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
+	mr, nr := kr.mr, kr.nr
+	nc := blocks(j1-j0, kr.nc, nr)
+	kc := blocks(p.k, kr.kc, 1)
+	mc := blocks(i1-i0, kr.mc, mr)
+	tile := buf.tile[:mr*nr]
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kb := min(kc, p.k-pc)
+			packB(buf.b, p.tB, p.b, p.ldb, pc, kb, jc, nb, nr)
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				packA(buf.a, p.tA, p.a, p.lda, p.alpha, ic, mb, pc, kb, mr)
+				for jr := 0; jr < nb; jr += nr {
+					bp := buf.b[jr*kb : jr*kb+nr*kb]
+					cols := min(nr, nb-jr)
+					for ir := 0; ir < mb; ir += mr {
+						ap := buf.a[ir*kb : ir*kb+mr*kb]
+						rows := min(mr, mb-ir)
+						off := (ic+ir)*p.ldc + jc + jr
+						if rows == mr && cols == nr {
+							kr.micro(kb, ap, bp, nr, p.c[off:], p.ldc)
+							continue
+						}
+						clear(tile)
+						kr.micro(kb, ap, bp, nr, tile, nr)
+						for r := 0; r < rows; r++ {
+							dst := p.c[off+r*p.ldc : off+r*p.ldc+cols]
+							for j, v := range tile[r*nr : r*nr+cols] {
+								dst[j] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package gemm
+
+// packA copies the mb×kb block of alpha·op(A) starting at row i0, column p0
+// into dst as ⌈mb/mr⌉ micro-panels. Panel q holds rows q·mr … q·mr+mr−1 as kb
+// steps of mr values: dst[q·mr·kb + p·mr + r] = alpha·op(A)[i0+q·mr+r, p0+p].
+// Rows past mb are zero, so edge tiles run the full kernel.
+func packA(dst []float64, tA bool, a []float64, lda int, alpha float64, i0, mb, p0, kb, mr int) {
+	for q := 0; q*mr < mb; q++ {
+		panel := dst[q*mr*kb : (q+1)*mr*kb]
+		rows := min(mr, mb-q*mr)
+		i := i0 + q*mr
+		if tA { // op(A)[i, p] = a[p·lda + i]: each k step is contiguous.
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i : (p0+p)*lda+i+rows]
+				d := panel[p*mr : p*mr+mr]
+				for r, v := range src {
+					d[r] = alpha * v
+				}
+				clear(d[rows:])
+			}
+			continue
+		}
+		// op(A)[i, p] = a[i·lda + p]: each row is contiguous, written with stride mr.
+		for r := 0; r < rows; r++ {
+			src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
+			for p, v := range src {
+				panel[p*mr+r] = alpha * v
+			}
+		}
+		if rows < mr {
+			for p := 0; p < kb; p++ {
+				clear(panel[p*mr+rows : p*mr+mr])
+			}
+		}
+	}
+}
+
+// packB copies the kb×nb block of op(B) starting at row p0, column j0 into
+// dst as ⌈nb/nr⌉ micro-panels. Panel q holds columns q·nr … q·nr+nr−1 as kb
+// rows of nr values: dst[q·nr·kb + p·nr + c] = op(B)[p0+p, j0+q·nr+c].
+// Columns past nb are zero.
+func packB(dst []float64, tB bool, b []float64, ldb int, p0, kb, j0, nb, nr int) {
+	for q := 0; q*nr < nb; q++ {
+		panel := dst[q*nr*kb : (q+1)*nr*kb]
+		cols := min(nr, nb-q*nr)
+		j := j0 + q*nr
+		if !tB { // op(B)[p, j] = b[p·ldb + j]: each row is contiguous.
+			for p := 0; p < kb; p++ {
+				d := panel[p*nr : p*nr+nr]
+				copy(d, b[(p0+p)*ldb+j:(p0+p)*ldb+j+cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)[p, j] = b[j·ldb + p]: each column is contiguous, written with stride nr.
+		for c := 0; c < cols; c++ {
+			src := b[(j+c)*ldb+p0 : (j+c)*ldb+p0+kb]
+			for p, v := range src {
+				panel[p*nr+c] = v
+			}
+		}
+		if cols < nr {
+			for p := 0; p < kb; p++ {
+				clear(panel[p*nr+cols : p*nr+nr])
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package autograd
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Element-wise functions. Each backward uses the saved input or output, whichever
 // gives the derivative most cheaply.
@@ -208,10 +211,10 @@ func absBack(out *Node) {
 
 // Clip returns x clamped to [lo, hi]. The gradient is zero where x lies outside
 // (lo, hi) and is clamped.
-// It panics if lo > hi.
+// It panics with ErrArg if lo > hi or either bound is NaN.
 func (t *Tape) Clip(x *Node, lo, hi float64) *Node {
-	if lo > hi {
-		panic(shapeErr("Clip bounds lo %v > hi %v", lo, hi))
+	if !(lo <= hi) {
+		panic(fmt.Errorf("%w: Clip bounds lo %v, hi %v", ErrArg, lo, hi))
 	}
 	out, xv, ov := t.unary(x)
 	for i, v := range xv {

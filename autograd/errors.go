@@ -2,7 +2,7 @@ package autograd
 
 import "errors"
 
-// Sentinel errors. Shape and ownership mistakes are programmer errors: the
+// Sentinel errors. Shape, index, argument and ownership mistakes are programmer errors: the
 // operations panic with these values (wrapped with detail by fmt.Errorf and %w),
 // so errors.Is(recover().(error), autograd.ErrShape) identifies them.
 var (
@@ -18,4 +18,7 @@ var (
 	ErrAllMasked = errors.New("autograd: every entry of a row is masked")
 	// ErrIndex reports an index out of range (Pick, slicing).
 	ErrIndex = errors.New("autograd: index out of range")
+	// ErrArg reports an invalid scalar argument, such as Clip bounds with
+	// lo > hi, a Huber delta ≤ 0 or an Embed k < 1.
+	ErrArg = errors.New("autograd: invalid argument")
 )

@@ -38,12 +38,15 @@ func pickBack(out *Node) {
 // row i has ones at idx[i·k : i·k+k], at a fraction of the cost: the first layer
 // of a network whose input is one-hot. idx is copied.
 //
-// It panics if k < 1, len(idx) is not a positive multiple of k, or an index is
-// outside the rows of w.
+// It panics with ErrArg if k < 1, with ErrShape if len(idx) is not a positive
+// multiple of k, and with ErrIndex if an index is outside the rows of w.
 func (t *Tape) Embed(w *Node, idx []int, k int) *Node {
 	t.check(w)
 	r, n := w.Dims()
-	if k < 1 || len(idx) == 0 || len(idx)%k != 0 {
+	if k < 1 {
+		panic(fmt.Errorf("%w: Embed with k = %d", ErrArg, k))
+	}
+	if len(idx) == 0 || len(idx)%k != 0 {
 		panic(shapeErr("Embed of %d indices, %d per row", len(idx), k))
 	}
 	m := len(idx) / k

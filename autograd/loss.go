@@ -1,6 +1,9 @@
 package autograd
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // SquaredError returns (pred − target)² element-wise, with target broadcast to
 // pred's shape as in Sub. Reduce it with Mean or Sum.
@@ -12,10 +15,11 @@ func (t *Tape) SquaredError(pred, target *Node) *Node {
 // Huber returns the Huber loss of the residual pred − target element-wise:
 // ½r² where |r| ≤ δ and δ(|r| − ½δ) elsewhere, with target broadcast to pred's
 // shape as in Sub. Reduce it with Mean or Sum.
-// It panics if delta ≤ 0 or target cannot be broadcast to pred's shape.
+// It panics with ErrArg if delta ≤ 0 or is NaN, and with ErrShape if target
+// cannot be broadcast to pred's shape.
 func (t *Tape) Huber(pred, target *Node, delta float64) *Node {
 	if !(delta > 0) {
-		panic(shapeErr("Huber delta %v must be positive", delta))
+		panic(fmt.Errorf("%w: Huber delta %v must be positive", ErrArg, delta))
 	}
 	return t.huber(t.Sub(pred, target), delta)
 }

@@ -1,55 +1,96 @@
 package optim
 
 import (
+	"encoding"
 	"math"
 
 	"github.com/gogfn/gogfn/autograd"
 )
 
-// Adam is the Adam optimizer (Kingma and Ba 2015, arXiv 1412.6980) with optional
-// decoupled weight decay (AdamW, Loshchilov and Hutter 2019).
+// Adam is the Adam optimizer (Kingma and Ba 2015, arXiv 1412.6980, Algorithm 1)
+// with optional decoupled weight decay, which makes it AdamW (Loshchilov and
+// Hutter 2019, arXiv 1711.05101): there is one type, and WeightDecay ≠ 0 is
+// AdamW. (Coupled L2 regularisation, Adam's original form of weight decay, is
+// a penalty term added to the loss.) At step t, for each element w with
+// gradient g and learning rate η (scheduled):
+//
+//	w ← w − η·λ·w                       (decoupled decay, λ = WeightDecay)
+//	m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
+//	w ← w − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+//
+// This is PyTorch's torch.optim.AdamW update. Moment buffers are allocated on
+// the first Step; later Steps allocate nothing.
 type Adam struct {
 	Params       []*autograd.Node
-	LR           float64 // learning rate; 0 means 1e-3
-	Beta1, Beta2 float64 // moment decay rates; 0 means 0.9 and 0.999
-	Eps          float64 // denominator offset; 0 means 1e-8
-	WeightDecay  float64 // decoupled weight decay (AdamW); 0 means none
+	LR           float64  // learning rate of Params; 0 means 1e-3
+	Beta1, Beta2 float64  // moment decay rates; 0 means 0.9 and 0.999
+	Eps          float64  // denominator offset; 0 means 1e-8
+	WeightDecay  float64  // decoupled weight decay of Params (AdamW); 0 means none
+	Groups       []Group  // further parameters with their own LR and decay; nil means none
+	Schedule     Schedule // learning-rate factor per step; nil means constant
 
-	t    int
-	m, v [][]float64
+	st state // step count; buffers m₀, v₀, m₁, v₁, … per parameter
 }
 
-var _ Optimizer = (*Adam)(nil)
+var (
+	_ Optimizer                  = (*Adam)(nil)
+	_ encoding.BinaryMarshaler   = (*Adam)(nil)
+	_ encoding.BinaryUnmarshaler = (*Adam)(nil)
+)
 
-// Step applies one Adam update to every parameter and zeroes the gradients.
+// Step applies one Adam update to every parameter (Params, then each Group's)
+// and zeroes their gradients.
+//
+// It panics if the parameters' number or shapes have changed since the first
+// Step or the last UnmarshalBinary.
 func (o *Adam) Step() {
-	lr, b1, b2, eps := or(o.LR, 1e-3), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Eps, 1e-8)
-	if len(o.m) != len(o.Params) {
-		o.m, o.v = make([][]float64, len(o.Params)), make([][]float64, len(o.Params))
-		for i, p := range o.Params {
-			r, c := p.Dims()
-			o.m[i], o.v[i] = make([]float64, r*c), make([]float64, r*c)
-		}
+	o.st.ensure(2, o.Params, o.Groups)
+	scale := 1.0
+	if o.Schedule != nil {
+		scale = o.Schedule.Scale(o.st.t)
 	}
-	o.t++
-	c1 := 1 - math.Pow(b1, float64(o.t))
-	c2 := 1 - math.Pow(b2, float64(o.t))
-	step := lr / c1
-	for i, p := range o.Params {
-		w, g := p.Value.RawMatrix().Data, p.Grad.RawMatrix().Data
-		m, v := o.m[i], o.v[i]
-		for j, gj := range g[:len(m)] {
-			m[j] = b1*m[j] + (1-b1)*gj
-			v[j] = b2*v[j] + (1-b2)*gj*gj
-			if o.WeightDecay != 0 {
-				w[j] -= lr * o.WeightDecay * w[j]
+	b1, b2, eps := or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Eps, 1e-8)
+	o.st.t++
+	c1 := 1 - math.Pow(b1, float64(o.st.t))
+	c2 := 1 - math.Pow(b2, float64(o.st.t))
+	k := 0
+	for g := -1; g < len(o.Groups); g++ {
+		ps, lr, wd := group(g, o.Params, or(o.LR, 1e-3)*scale, o.WeightDecay, scale, o.Groups)
+		step := lr / c1
+		for _, p := range ps {
+			w, gr := raw(p.Value), raw(p.Grad)
+			m, v := o.st.bufs[k], o.st.bufs[k+1]
+			k += 2
+			for j, gj := range gr {
+				m[j] = b1*m[j] + (1-b1)*gj
+				v[j] = b2*v[j] + (1-b2)*gj*gj
+				if wd != 0 {
+					w[j] -= lr * wd * w[j]
+				}
+				w[j] -= step * m[j] / (math.Sqrt(v[j]/c2) + eps)
+				gr[j] = 0
 			}
-			w[j] -= step * m[j] / (math.Sqrt(v[j]/c2) + eps)
-			g[j] = 0
 		}
 	}
 }
 
+// Steps returns the number of steps taken.
+func (o *Adam) Steps() int { return o.st.t }
+
+// MarshalBinary returns the optimizer's state (step count and moment
+// buffers) in a versioned, checksummed binary form. Hyperparameters are
+// configuration, not state, and are not included.
+func (o *Adam) MarshalBinary() ([]byte, error) { return o.st.marshal("ADAM"), nil }
+
+// UnmarshalBinary restores state written by MarshalBinary, so that the next
+// Step continues the run exactly. Set Params and Groups first: the state is
+// checked against them. On error (wrapping ErrState) the optimizer is
+// unchanged.
+func (o *Adam) UnmarshalBinary(data []byte) error {
+	return o.st.unmarshal("ADAM", data, 2, o.Params, o.Groups)
+}
+
+// or returns v, or def when v is zero.
 func or(v, def float64) float64 {
 	if v == 0 {
 		return def

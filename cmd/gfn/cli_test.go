@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// gfn runs the command line and returns its exit status and outputs.
+func gfn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// checkOneLineError checks that a failed command printed one line on
+// stderr containing want, and no stack trace.
+func checkOneLineError(t *testing.T, args []string, code int, stderr, want string) {
+	t.Helper()
+	if code == 0 {
+		t.Errorf("%q: exit 0, want an error", args)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("%q: stderr is not one line: %q", args, stderr)
+	}
+	if !strings.Contains(stderr, want) {
+		t.Errorf("%q: stderr %q does not contain %q", args, stderr, want)
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+		t.Errorf("%q: stack trace on stderr: %q", args, stderr)
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"train", "-nope"}, "flag provided but not defined: -nope"},
+		{[]string{"train", "-env", "chess"}, `unknown -env "chess"`},
+		{[]string{"train", "-loss", "ppo"}, `unknown -loss "ppo"`},
+		{[]string{"train", "-reward", "easy"}, `unknown -reward "easy"`},
+		{[]string{"train", "-r0", "0.1"}, "need -reward custom"},
+		{[]string{"train", "-reward", "custom", "-r0", "0"}, "-r0 must be positive"},
+		{[]string{"train", "-reward", "custom", "-r1", "-1"}, "-r1 must be ≥ 0"},
+		{[]string{"train", "-reward", "custom", "-r2", "NaN"}, "-r2 must be ≥ 0"},
+		{[]string{"train", "-ndim", "0"}, "-ndim must be at least 1"},
+		{[]string{"train", "-height", "1"}, "-height must be at least 2"},
+		{[]string{"train", "-height", "100", "-ndim", "5"}, "too many for exact evaluation"},
+		{[]string{"train", "-batch", "0"}, "-batch must be at least 1"},
+		{[]string{"train", "-iters", "0"}, "-iters must be at least 1"},
+		{[]string{"train", "-iters", "ten"}, `invalid value "ten" for flag -iters`},
+		{[]string{"train", "-hidden", "256,,256"}, "bad width"},
+		{[]string{"train", "-hidden", "256,-3"}, "bad width"},
+		{[]string{"train", "-lr", "0"}, "-lr must be positive"},
+		{[]string{"train", "-lr-logz", "-1"}, "-lr-logz must be positive"},
+		{[]string{"train", "-epsilon", "1"}, "-epsilon must be in [0, 1)"},
+		{[]string{"train", "-temperature", "0"}, "-temperature must be positive"},
+		{[]string{"train", "-subtb-lambda", "0"}, "-subtb-lambda must be positive"},
+		{[]string{"train", "-clip", "-1"}, "-clip must be ≥ 0"},
+		{[]string{"train", "-eval-every", "-5"}, "-eval-every must be ≥ 0"},
+		{[]string{"train", "-checkpoint-every", "-5"}, "-checkpoint-every must be ≥ 0"},
+		{[]string{"train", "-out", ""}, "-out must not be empty"},
+		{[]string{"train", "extra"}, `unexpected argument "extra"`},
+		{[]string{"train", "-resume", "-out", dir}, "config.json"},
+		{[]string{"sample"}, "-checkpoint is required"},
+		{[]string{"sample", "-checkpoint", dir, "-n", "0"}, "-n must be in"},
+		{[]string{"sample", "-checkpoint", filepath.Join(dir, "missing")}, "no such file"},
+		{[]string{"eval", "-checkpoint", dir}, "no such file"},
+		{[]string{"eval", "-checkpoint", dir, "more"}, `unexpected argument "more"`},
+	} {
+		code, _, stderr := gfn(t, tc.args...)
+		checkOneLineError(t, tc.args, code, stderr, tc.want)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"train", "-h"}, {"sample", "-h"}, {"eval", "-help"}} {
+		code, stdout, stderr := gfn(t, args...)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "sage") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := gfn(t); code != 2 || !strings.Contains(stderr, "gfn train") {
+		t.Errorf("no arguments: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// requiredKeys are the keys every metrics.jsonl record must have.
+var requiredKeys = []string{"iter", "trajectories", "seconds", "loss", "l1", "l1_mean", "kl", "logz", "true_logz"}
+
+// checkMetrics checks dir/metrics.jsonl and returns its records as maps.
+func checkMetrics(t *testing.T, dir string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, metricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rs []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("metrics.jsonl line %d: %v", len(rs)+1, err)
+		}
+		for _, k := range requiredKeys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("metrics.jsonl line %d has no %q: %s", len(rs)+1, k, sc.Text())
+			}
+		}
+		if len(rs) > 0 && m["iter"].(float64) <= rs[len(rs)-1]["iter"].(float64) {
+			t.Errorf("metrics.jsonl line %d: iter %v does not increase", len(rs)+1, m["iter"])
+		}
+		rs = append(rs, m)
+	}
+	return rs
+}
+
+// checkPNG checks that path is a PNG of a sensible size.
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if c.Width < 400 || c.Height < 300 || len(b) < 10_000 {
+		t.Errorf("%s: %d×%d, %d bytes: too small to be a plot", path, c.Width, c.Height, len(b))
+	}
+}
+
+// checkSamples checks that gfn sample printed n states of d coordinates in
+// [0, h).
+func checkSamples(t *testing.T, out string, n, d, h int) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d sample lines, want %d", len(lines), n)
+	}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) != d {
+			t.Fatalf("sample %q has %d coordinates, want %d", l, len(f), d)
+		}
+		for _, s := range f {
+			if v, err := strconv.Atoi(s); err != nil || v < 0 || v >= h {
+				t.Fatalf("sample %q: coordinate %q not in [0, %d)", l, s, h)
+			}
+		}
+	}
+}
+
+func TestTrainSampleEvalFake(t *testing.T) {
+	useFake(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := gfn(t, "train", "-height", "6", "-iters", "60", "-eval-every", "20", "-out", dir)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "Trained TB on a 6×6 hypergrid") || !strings.Contains(stdout, "log Z") {
+		t.Errorf("summary: %q", stdout)
+	}
+	if n := strings.Count(stderr, "\n"); n != 4 { // evaluations at 0, 20, 40, 60
+		t.Errorf("progress on a non-terminal: %d lines, want 4:\n%s", n, stderr)
+	}
+	rs := checkMetrics(t, dir)
+	if len(rs) != 4 || rs[3]["iter"].(float64) != 60 || rs[3]["trajectories"].(float64) != 60*16 {
+		t.Errorf("metrics: %v", rs)
+	}
+	if l1 := rs[3]["l1"].(float64); l1 >= rs[0]["l1"].(float64) || l1 <= 0 {
+		t.Errorf("l1 did not fall: %v then %v", rs[0]["l1"], l1)
+	}
+	for _, name := range []string{checkpointFile, "config.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	checkPNG(t, filepath.Join(dir, l1PlotFile))
+	checkPNG(t, filepath.Join(dir, distPlotFile))
+
+	code, stdout, stderr = gfn(t, "sample", "-checkpoint", filepath.Join(dir, checkpointFile), "-n", "7")
+	if code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, stderr)
+	}
+	checkSamples(t, stdout, 7, 2, 6)
+	_, again, _ := gfn(t, "sample", "-checkpoint", dir, "-n", "7")
+	if again != stdout {
+		t.Errorf("sample with the same seed differs:\n%s\n%s", stdout, again)
+	}
+
+	code, stdout, stderr = gfn(t, "eval", "-checkpoint", dir, "-json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, stderr)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil || m["l1"] != rs[3]["l1"] {
+		t.Errorf("eval -json: %q (%v), want l1 %v", stdout, err, rs[3]["l1"])
+	}
+	if code, stdout, _ = gfn(t, "eval", "-checkpoint", dir); code != 0 || !strings.Contains(stdout, "true_logz") {
+		t.Errorf("eval: exit %d, %q", code, stdout)
+	}
+
+	// A second run into the same directory must not overwrite it.
+	code, _, stderr = gfn(t, "train", "-iters", "5", "-out", dir)
+	checkOneLineError(t, []string{"train again"}, code, stderr, "already holds a run")
+}
+
+func TestResumeFake(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	if code, _, stderr := gfn(t, "train", "-ndim", "3", "-height", "4", "-iters", "40", "-eval-every", "10",
+		"-checkpoint-every", "20", "-out", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := gfn(t, "train", "-resume", "-out", dir, "-height", "5", "-iters", "80")
+	checkOneLineError(t, []string{"resume -height 5"}, code, stderr, "-height=5 differs from the run's 4")
+	code, _, stderr = gfn(t, "train", "-resume", "-out", dir, "-iters", "40")
+	checkOneLineError(t, []string{"resume -iters 40"}, code, stderr, "already has 40 iterations")
+
+	code, _, stderr = gfn(t, "train", "-resume", "-out", dir, "-height", "4", "-iters", "80", "-eval-every", "20")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	rs := checkMetrics(t, dir)
+	var iters []float64
+	for _, r := range rs {
+		iters = append(iters, r["iter"].(float64))
+	}
+	if want := []float64{0, 10, 20, 30, 40, 60, 80}; len(iters) != len(want) || iters[5] != 60 || iters[6] != 80 {
+		t.Errorf("iterations in metrics.jsonl: %v, want %v", iters, want)
+	}
+	if rs[6]["trajectories"].(float64) != 80*16 || rs[6]["seconds"].(float64) < rs[4]["seconds"].(float64) {
+		t.Errorf("resumed record: %v", rs[6])
+	}
+	checkPNG(t, filepath.Join(dir, l1PlotFile))
+	if _, err := os.Stat(filepath.Join(dir, distPlotFile)); err == nil {
+		t.Error("distribution.png written for a 3-D grid")
+	}
+}
+
+func TestBadCheckpoint(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	if code, _, stderr := gfn(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	os.WriteFile(filepath.Join(dir, checkpointFile), []byte("garbage"), 0o644)
+	code, _, stderr := gfn(t, "eval", "-checkpoint", dir)
+	checkOneLineError(t, []string{"eval garbage"}, code, stderr, "checkpoint")
+
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"version": 99}`), 0o644)
+	code, _, stderr = gfn(t, "sample", "-checkpoint", dir)
+	checkOneLineError(t, []string{"sample bad config"}, code, stderr, "config version 99")
+}

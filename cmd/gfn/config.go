@@ -1,0 +1,315 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// configVersion is the version of config.json. Bump it when a field changes
+// meaning; readConfig rejects versions it does not know.
+const configVersion = 1
+
+// maxExactStates bounds H^D: exact evaluation enumerates every state.
+const maxExactStates = 1 << 22
+
+// config is everything needed to rebuild a model and continue its training.
+// It is saved beside the checkpoint as config.json.
+type config struct {
+	Version int `json:"version"`
+
+	Env    string  `json:"env"`
+	NDim   int     `json:"ndim"`
+	Height int     `json:"height"`
+	Reward string  `json:"reward"`
+	R0     float64 `json:"r0"`
+	R1     float64 `json:"r1"`
+	R2     float64 `json:"r2"`
+
+	Loss        string  `json:"loss"`
+	Hidden      []int   `json:"hidden"`
+	SubTBLambda float64 `json:"subtb_lambda"`
+
+	Batch       int     `json:"batch"`
+	LR          float64 `json:"lr"`
+	LRLogZ      float64 `json:"lr_logz"`
+	Epsilon     float64 `json:"epsilon"`
+	Temperature float64 `json:"temperature"`
+	Clip        float64 `json:"clip"`
+	Seed        uint64  `json:"seed"`
+}
+
+// trainFlags are the flags of gfn train: the config plus what only shapes
+// this invocation.
+type trainFlags struct {
+	config
+	Iters           int
+	EvalEvery       int
+	CheckpointEvery int
+	Out             string
+	Resume          bool
+	CPUProfile      string
+	Quiet           bool
+
+	set map[string]bool // flags given on the command line
+}
+
+// rewards are the named hypergrid rewards (ALGORITHMS.md 0.2).
+var rewards = map[string][3]float64{
+	"standard": {1e-3, 0.5, 2},
+	"hard":     {1e-4, 1, 3},
+}
+
+// losses lists the objectives gfn train knows, in the order of the usage text.
+var losses = []string{"tb", "db", "subtb", "mdb", "fm", "zvar", "softdqn", "mdqn"}
+
+// defaultIters is the default number of training iterations.
+const defaultIters = 2000
+
+// newTrainFlagSet returns the flag set of gfn train bound to f.
+func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.Env, "env", "hypergrid", "environment (hypergrid)")
+	fs.IntVar(&f.NDim, "ndim", 2, "hypergrid dimension D")
+	fs.IntVar(&f.Height, "height", 8, "hypergrid side length H")
+	fs.StringVar(&f.Reward, "reward", "standard", "reward: standard, hard or custom")
+	fs.Float64Var(&f.R0, "r0", 0, "custom reward R0 (> 0; default that of standard)")
+	fs.Float64Var(&f.R1, "r1", 0, "custom reward R1 (≥ 0; default that of standard)")
+	fs.Float64Var(&f.R2, "r2", 0, "custom reward R2 (≥ 0; default that of standard)")
+	fs.StringVar(&f.Loss, "loss", "tb", "objective: "+strings.Join(losses, ", "))
+	fs.Func("hidden", "hidden layer widths, comma-separated (default 256,256)", func(s string) error {
+		h, err := parseHidden(s)
+		f.Hidden = h
+		return err
+	})
+	fs.Float64Var(&f.SubTBLambda, "subtb-lambda", 0.9, "SubTB λ (> 0)")
+	fs.IntVar(&f.Batch, "batch", 16, "trajectories per iteration")
+	fs.IntVar(&f.Iters, "iters", defaultIters, "training iterations (the total, when resuming)")
+	fs.Float64Var(&f.LR, "lr", 1e-3, "learning rate of the network")
+	fs.Float64Var(&f.LRLogZ, "lr-logz", 0.1, "learning rate of log Z")
+	fs.Float64Var(&f.Epsilon, "epsilon", 0, "ε-uniform exploration in [0, 1)")
+	fs.Float64Var(&f.Temperature, "temperature", 1, "sampling temperature on the logits (> 0)")
+	fs.Float64Var(&f.Clip, "clip", 0, "gradient-norm clipping (0: none)")
+	fs.Uint64Var(&f.Seed, "seed", 1, "random seed")
+	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the end)")
+	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", 0, "checkpoint every N iterations (0: only at the end)")
+	fs.StringVar(&f.Out, "out", "runs/gfn", "output directory")
+	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")
+	fs.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
+	fs.BoolVar(&f.Quiet, "quiet", false, "print only the final summary")
+	return fs
+}
+
+// parseTrainFlags parses and validates the arguments of gfn train.
+func parseTrainFlags(args []string) (*trainFlags, error) {
+	f, err := parseTrainFlags1(args)
+	return f, badUsage(err)
+}
+
+func parseTrainFlags1(args []string) (*trainFlags, error) {
+	f := &trainFlags{config: config{Version: configVersion, Hidden: []int{256, 256}}}
+	fs := newTrainFlagSet(f)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if err := f.fillReward(); err != nil {
+		return nil, err
+	}
+	if err := f.config.validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case f.Iters < 1:
+		return nil, fmt.Errorf("-iters must be at least 1, got %d", f.Iters)
+	case f.EvalEvery < 0:
+		return nil, fmt.Errorf("-eval-every must be ≥ 0, got %d", f.EvalEvery)
+	case f.CheckpointEvery < 0:
+		return nil, fmt.Errorf("-checkpoint-every must be ≥ 0, got %d", f.CheckpointEvery)
+	case f.Out == "":
+		return nil, errors.New("-out must not be empty")
+	}
+	return f, nil
+}
+
+// fillReward resolves -reward and -r0/-r1/-r2 into R0, R1, R2.
+func (f *trainFlags) fillReward() error {
+	custom := f.set["r0"] || f.set["r1"] || f.set["r2"]
+	if f.Reward != "custom" {
+		r, ok := rewards[f.Reward]
+		if !ok {
+			return fmt.Errorf("unknown -reward %q (want standard, hard or custom)", f.Reward)
+		}
+		if custom {
+			return fmt.Errorf("-r0, -r1 and -r2 need -reward custom")
+		}
+		f.R0, f.R1, f.R2 = r[0], r[1], r[2]
+		return nil
+	}
+	std := rewards["standard"]
+	for i, p := range []*float64{&f.R0, &f.R1, &f.R2} {
+		if !f.set["r"+strconv.Itoa(i)] {
+			*p = std[i]
+		}
+	}
+	return nil
+}
+
+// validate reports the first invalid setting of c.
+func (c *config) validate() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case c.Version != configVersion:
+		return fmt.Errorf("config version %d, this program reads version %d", c.Version, configVersion)
+	case c.Env != "hypergrid":
+		return fmt.Errorf("unknown -env %q (want hypergrid)", c.Env)
+	case c.NDim < 1:
+		return fmt.Errorf("-ndim must be at least 1, got %d", c.NDim)
+	case c.Height < 2:
+		return fmt.Errorf("-height must be at least 2, got %d", c.Height)
+	case numStates(c.NDim, c.Height) > maxExactStates:
+		return fmt.Errorf("-height %d and -ndim %d give more than %d states, too many for exact evaluation",
+			c.Height, c.NDim, maxExactStates)
+	case !finite(c.R0) || c.R0 <= 0:
+		return fmt.Errorf("-r0 must be positive and finite, got %g", c.R0)
+	case !finite(c.R1) || c.R1 < 0:
+		return fmt.Errorf("-r1 must be ≥ 0 and finite, got %g", c.R1)
+	case !finite(c.R2) || c.R2 < 0:
+		return fmt.Errorf("-r2 must be ≥ 0 and finite, got %g", c.R2)
+	case !knownLoss(c.Loss):
+		return fmt.Errorf("unknown -loss %q (want one of %s)", c.Loss, strings.Join(losses, ", "))
+	case len(c.Hidden) == 0:
+		return errors.New("-hidden needs at least one layer width")
+	case !finite(c.SubTBLambda) || c.SubTBLambda <= 0:
+		return fmt.Errorf("-subtb-lambda must be positive, got %g", c.SubTBLambda)
+	case c.Batch < 1:
+		return fmt.Errorf("-batch must be at least 1, got %d", c.Batch)
+	case !finite(c.LR) || c.LR <= 0:
+		return fmt.Errorf("-lr must be positive, got %g", c.LR)
+	case !finite(c.LRLogZ) || c.LRLogZ <= 0:
+		return fmt.Errorf("-lr-logz must be positive, got %g", c.LRLogZ)
+	case !(c.Epsilon >= 0 && c.Epsilon < 1):
+		return fmt.Errorf("-epsilon must be in [0, 1), got %g", c.Epsilon)
+	case !finite(c.Temperature) || c.Temperature <= 0:
+		return fmt.Errorf("-temperature must be positive, got %g", c.Temperature)
+	case !finite(c.Clip) || c.Clip < 0:
+		return fmt.Errorf("-clip must be ≥ 0, got %g", c.Clip)
+	}
+	for _, h := range c.Hidden {
+		if h < 1 || h > 1<<16 {
+			return fmt.Errorf("-hidden widths must be in [1, 65536], got %d", h)
+		}
+	}
+	return nil
+}
+
+func knownLoss(s string) bool {
+	for _, l := range losses {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// numStates returns H^D, saturating at maxExactStates+1.
+func numStates(d, h int) int {
+	n := 1
+	for range d {
+		n *= h
+		if n > maxExactStates {
+			return maxExactStates + 1
+		}
+	}
+	return n
+}
+
+// parseHidden parses "256,256" into layer widths.
+func parseHidden(s string) ([]int, error) {
+	var h []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad width %q (want positive integers such as 256,256)", f)
+		}
+		h = append(h, n)
+	}
+	return h, nil
+}
+
+// rewardString describes the reward for people.
+func (c *config) rewardString() string {
+	if c.Reward == "custom" {
+		return fmt.Sprintf("custom reward R0=%g R1=%g R2=%g", c.R0, c.R1, c.R2)
+	}
+	return c.Reward + " reward"
+}
+
+// writeConfig saves c as dir/config.json, atomically.
+func writeConfig(dir string, c *config) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "config.json"), append(b, '\n'))
+}
+
+// readConfig reads and validates dir/config.json.
+func readConfig(dir string) (*config, error) {
+	path := filepath.Join(dir, "config.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c config
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return &c, nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed, so that path holds either its old or its
+// new contents.
+func writeFileAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

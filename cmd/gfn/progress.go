@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+)
+
+// progress reports training on stderr: on a terminal, one line rewritten in
+// place a few times a second; elsewhere (a pipe, a file, CI logs), one line
+// per evaluation.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	quiet bool
+	total int
+	last  time.Time // last redraw of the terminal line
+	eval  string    // metrics of the latest evaluation, formatted
+	width int       // length of the line on screen
+}
+
+func newProgress(w io.Writer, total int, quiet bool) *progress {
+	return &progress{w: w, tty: isTerminal(w), total: total, quiet: quiet}
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// step is called after every iteration with the current speed and loss; on a
+// terminal it redraws the line at most every 200 ms.
+func (p *progress) step(iter, traj int, itPerSec, loss float64) {
+	if p.quiet || !p.tty || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.draw(p.status(iter, traj, itPerSec, loss))
+}
+
+// evaluated is called after every evaluation.
+func (p *progress) evaluated(r *record) {
+	p.eval = formatEval(r)
+	if p.quiet {
+		return
+	}
+	line := p.status(r.Iter, r.Trajectories, r.ItersPerSec, r.Loss)
+	if p.tty {
+		p.draw(line)
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// done ends the terminal line.
+func (p *progress) done() {
+	if p.tty && p.width > 0 && !p.quiet {
+		fmt.Fprintln(p.w)
+		p.width = 0
+	}
+}
+
+func (p *progress) status(iter, traj int, itPerSec, loss float64) string {
+	n := len(fmt.Sprint(p.total))
+	s := fmt.Sprintf("iter %*d/%d  %4.0f it/s  %d traj  loss %.4g", n, iter, p.total, itPerSec, traj, loss)
+	if p.eval != "" {
+		s += "  " + p.eval
+	}
+	return s
+}
+
+func (p *progress) draw(line string) {
+	pad := ""
+	if len(line) < p.width {
+		pad = strings.Repeat(" ", p.width-len(line))
+	}
+	fmt.Fprint(p.w, "\r"+line+pad)
+	p.width = len(line)
+}
+
+// formatEval formats the metrics of an evaluation for the progress line.
+func formatEval(r *record) string {
+	s := fmt.Sprintf("L1 %.4f  KL %.4f", r.L1, r.KL)
+	if r.LogZ != nil {
+		s += fmt.Sprintf("  logZ %.3f/%.3f", *r.LogZ, r.TrueLogZ)
+	}
+	if r.EmpL1Mean != nil {
+		s += fmt.Sprintf("  emp-L1 %.2e", *r.EmpL1Mean)
+	}
+	return s
+}
+
+// summary is the closing sentence of a run.
+func summary(cfg *config, r *record, iters int, elapsed time.Duration, itPerSec float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Trained %s on a %s hypergrid (%s) for %d iterations (%d trajectories) in %.1f s, %.0f iterations/s.\n",
+		strings.ToUpper(cfg.Loss), gridString(cfg.NDim, cfg.Height), cfg.rewardString(), iters, r.Trajectories,
+		elapsed.Seconds(), itPerSec)
+	fmt.Fprintf(&b, "Its samples are L1 = %.4f from the reward distribution (KL %.4f, %s)",
+		r.L1, r.KL, closeness(r.L1))
+	if r.LogZ != nil {
+		fmt.Fprintf(&b, ", and its log Z = %.4f is %.4f from the true %.4f", *r.LogZ,
+			math.Abs(*r.LogZ-r.TrueLogZ), r.TrueLogZ)
+	}
+	b.WriteString(".\n")
+	return b.String()
+}
+
+// closeness puts an exact L1 distance (total variation ×2) into words.
+func closeness(l1 float64) string {
+	switch {
+	case l1 < 0.05:
+		return "very close"
+	case l1 < 0.2:
+		return "close"
+	case l1 < 0.5:
+		return "roughly right"
+	default:
+		return "still far: train longer"
+	}
+}
+
+// gridString writes D=2, H=8 as "8×8".
+func gridString(d, h int) string {
+	if d > 3 {
+		return fmt.Sprintf("%d^%d", h, d)
+	}
+	return strings.TrimSuffix(strings.Repeat(fmt.Sprint(h)+"×", d), "×")
+}

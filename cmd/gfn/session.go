@@ -1,0 +1,49 @@
+package main
+
+import "math"
+
+// session is a training run as the CLI drives it. newSession (backend.go)
+// builds one on the gfn library from a config; the CLI's own tests substitute
+// a fake so that flag handling, metrics, plots and checkpoints are tested
+// independently of the library.
+type session interface {
+	// Step runs one training iteration and returns its loss.
+	Step() (loss float64, err error)
+	// Iter returns the number of iterations done, Trajectories the number of
+	// trajectories sampled so far.
+	Iter() int
+	Trajectories() int
+	// Evaluate returns exact (and, when available, empirical) metrics.
+	Evaluate() (evaluation, error)
+	// Save writes a checkpoint to path; Load restores one.
+	Save(path string) error
+	Load(path string) error
+	// StateDim is the length of a state.
+	StateDim() int
+	// StateAt writes the state with index i (the index of Target and Learned
+	// in an evaluation) into dst.
+	StateAt(dst []int, i int)
+	// Sample writes n terminal states, StateDim integers each, sampled from
+	// the model with the given seed, into dst.
+	Sample(dst []int, n int, seed uint64) error
+}
+
+// evaluation is what Evaluate measures.
+type evaluation struct {
+	L1, L1Mean, KL, JSD float64
+	// LogZ is the model's estimate of log Z: the learned log Z of TB, or
+	// log F(s₀) of a model with a flow head; NaN when it has neither.
+	LogZ     float64
+	TrueLogZ float64
+	// EmpL1Mean and EmpKL are the papers' empirical metrics over the last
+	// training samples, NaN when not available.
+	EmpL1Mean, EmpKL float64
+	// Modes is the number of states at maximal reward visited during
+	// training, or −1 when not available.
+	Modes, NumModes int
+	// Target and Learned are the terminal distributions, by state index.
+	Target, Learned []float64
+}
+
+// logZGap returns |log Z − learned log Z|, NaN when there is no learned log Z.
+func (e *evaluation) logZGap() float64 { return math.Abs(e.LogZ - e.TrueLogZ) }

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"time"
+)
+
+// The files of a run directory.
+const (
+	checkpointFile = "checkpoint"
+	metricsFile    = "metrics.jsonl"
+	l1PlotFile     = "l1.png"
+	distPlotFile   = "distribution.png"
+)
+
+// cmdTrain is gfn train.
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	f, err := parseTrainFlags(args)
+	if err != nil {
+		return err
+	}
+	cfg := &f.config
+	ckpt := filepath.Join(f.Out, checkpointFile)
+	if f.Resume {
+		if cfg, err = resumeConfig(f); err != nil {
+			return err
+		}
+	} else if _, err := os.Stat(ckpt); err == nil {
+		return fmt.Errorf("%s already holds a run: continue it with -resume or choose another -out", f.Out)
+	}
+	if err := os.MkdirAll(f.Out, 0o755); err != nil {
+		return err
+	}
+	s, err := newSession(cfg)
+	if err != nil {
+		return err
+	}
+	var prev []record
+	if f.Resume {
+		if err := s.Load(ckpt); err != nil {
+			return fmt.Errorf("-resume: %v", err)
+		}
+		if s.Iter() >= f.Iters {
+			return fmt.Errorf("-resume: the run already has %d iterations; ask for more with -iters", s.Iter())
+		}
+		prev, _ = readMetrics(filepath.Join(f.Out, metricsFile))
+		prev = slices.DeleteFunc(prev, func(r record) bool { return r.Iter > s.Iter() })
+	} else if err := writeConfig(f.Out, cfg); err != nil {
+		return err
+	}
+	if f.CPUProfile != "" {
+		pf, err := os.Create(f.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return train(s, f, cfg, prev, stdout, stderr)
+}
+
+// resumeConfig returns the saved config of the run in f.Out after checking
+// that no flag given on the command line contradicts it.
+func resumeConfig(f *trainFlags) (*config, error) {
+	saved, err := readConfig(f.Out)
+	if err != nil {
+		return nil, fmt.Errorf("-resume: %v", err)
+	}
+	given, _ := json.Marshal(f.config)
+	kept, _ := json.Marshal(saved)
+	var g, k map[string]any
+	json.Unmarshal(given, &g)
+	json.Unmarshal(kept, &k)
+	for name := range f.set {
+		key := map[string]string{"subtb-lambda": "subtb_lambda", "lr-logz": "lr_logz"}[name]
+		if key == "" {
+			key = name
+		}
+		gv, ok := g[key]
+		if ok && fmt.Sprint(gv) != fmt.Sprint(k[key]) {
+			return nil, fmt.Errorf("-resume: -%s=%v differs from the run's %v", name, gv, k[key])
+		}
+	}
+	return saved, nil
+}
+
+// train runs the training loop of s up to f.Iters iterations, evaluating,
+// logging, checkpointing and plotting along the way.
+func train(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr io.Writer) error {
+	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if f.Resume {
+		mode = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	mpath := filepath.Join(f.Out, metricsFile)
+	if f.Resume { // drop records past the checkpoint, written before a crash
+		if err := rewriteMetrics(mpath, prev); err != nil {
+			return err
+		}
+	}
+	mf, err := os.OpenFile(mpath, mode, 0o644)
+	if err != nil {
+		return err
+	}
+	defer mf.Close()
+	enc := json.NewEncoder(mf)
+
+	interrupt := make(chan os.Signal, 1)
+	signal.Notify(interrupt, os.Interrupt)
+	defer signal.Stop(interrupt)
+
+	pr := newProgress(stderr, f.Iters, f.Quiet)
+	defer pr.done()
+	offset := 0.0 // seconds of the run before this invocation
+	if len(prev) > 0 {
+		offset = prev[len(prev)-1].Seconds
+	}
+	start := time.Now()
+	var (
+		last     record
+		lastEval *evaluation
+		lossSum  float64
+		lossN    int
+		stepTime time.Duration // time in Step since the last evaluation
+		stepIter int
+		allTime  time.Duration // time in Step in this invocation
+		allIter  int
+		rate     float64
+	)
+	evaluate := func() error {
+		e, err := s.Evaluate()
+		if err != nil {
+			return err
+		}
+		loss := lossSum / float64(max(lossN, 1))
+		if lossN == 0 && len(prev) > 0 {
+			loss = last.Loss
+		}
+		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss, &e)
+		r.clean()
+		if err := enc.Encode(&r); err != nil {
+			return err
+		}
+		lossSum, lossN, stepTime, stepIter = 0, 0, 0, 0
+		last = r
+		prev = append(prev, r)
+		lastEval = &e
+		pr.evaluated(&r)
+		return nil
+	}
+	checkpoint := func() error {
+		if err := s.Save(filepath.Join(f.Out, checkpointFile)); err != nil {
+			return err
+		}
+		if err := plotL1(filepath.Join(f.Out, l1PlotFile), prev, cfg); err != nil {
+			return err
+		}
+		if cfg.NDim != 2 || lastEval == nil {
+			return nil
+		}
+		return plotDistribution(filepath.Join(f.Out, distPlotFile), s, cfg, lastEval)
+	}
+	if len(prev) > 0 {
+		last = prev[len(prev)-1]
+		pr.eval = formatEval(&last)
+	} else if err := evaluate(); err != nil {
+		return err
+	}
+	stopped := false
+	for s.Iter() < f.Iters && !stopped {
+		t0 := time.Now()
+		loss, err := s.Step()
+		dt := time.Since(t0)
+		if err != nil {
+			return fmt.Errorf("iteration %d: %v", s.Iter()+1, err)
+		}
+		stepTime += dt
+		allTime += dt
+		stepIter++
+		allIter++
+		rate = float64(stepIter) / stepTime.Seconds()
+		lossSum += loss
+		lossN++
+		select {
+		case <-interrupt:
+			stopped = true
+		default:
+		}
+		it := s.Iter()
+		if stopped || it == f.Iters || (f.EvalEvery > 0 && it%f.EvalEvery == 0) {
+			if err := evaluate(); err != nil {
+				return err
+			}
+		}
+		if stopped || it == f.Iters || (f.CheckpointEvery > 0 && it%f.CheckpointEvery == 0) {
+			if err := checkpoint(); err != nil {
+				return err
+			}
+		}
+		pr.step(it, s.Trajectories(), rate, loss)
+	}
+	pr.done()
+	if err := mf.Sync(); err != nil {
+		return err
+	}
+	overall := float64(allIter) / max(allTime.Seconds(), 1e-9)
+	fmt.Fprint(stdout, summary(cfg, &last, s.Iter(), time.Since(start), overall))
+	fmt.Fprintf(stdout, "Wrote %s (metrics.jsonl, checkpoint, plots).\n", f.Out)
+	if stopped {
+		return errors.New("interrupted; the checkpoint is saved, continue with -resume")
+	}
+	return nil
+}
+
+// rewriteMetrics replaces the metrics file by rs.
+func rewriteMetrics(path string, rs []record) error {
+	var b []byte
+	for i := range rs {
+		line, err := json.Marshal(&rs[i])
+		if err != nil {
+			return err
+		}
+		b = append(append(b, line...), '\n')
+	}
+	return writeFileAtomic(path, b)
+}

@@ -1,0 +1,49 @@
+// Package optim updates parameters from their gradients: SGD and Adam (with
+// AdamW's decoupled weight decay), parameter groups, learning-rate schedules,
+// gradient-norm clipping and target-network updates.
+//
+// # Contract
+//
+// An Optimizer's Step applies one update to the parameters it was given,
+// using the gradients accumulated in their Grad by autograd's Backward, and
+// then zeroes those gradients, so that the next Backward starts clean. A
+// training step is therefore
+//
+//	tape.Reset()
+//	loss := ...               // forward pass on tape
+//	tape.Backward(loss)
+//	optim.ClipGradNorm(ps, 10) // optional
+//	opt.Step()
+//
+// Optimizers are plain structs whose zero fields mean documented defaults
+// (Adam{Params: ps} uses η = 1e-3, β₁ = 0.9, β₂ = 0.999, ε = 1e-8). Their
+// buffers are allocated on the first Step; later Steps allocate nothing.
+//
+// # Groups and schedules
+//
+// Params is trained at the optimizer's LR and WeightDecay; each Group adds
+// parameters with their own learning rate and decay, so one optimizer trains
+// a GFlowNet's log Z at 0.1 beside its network at 1e-3:
+//
+//	opt := &optim.Adam{Params: net.Params(), LR: 1e-3,
+//		Groups: []optim.Group{{Params: []*autograd.Node{logZ}, LR: 0.1}}}
+//
+// A Schedule multiplies every group's learning rate by a factor that depends on
+// the step count: ExpDecay, StepDecay and Warmup (a linear ramp followed by
+// another schedule). The step count is part of the optimizer's state, so a
+// resumed run continues its schedule.
+//
+// # Checkpoints
+//
+// Adam and SGD implement encoding.BinaryMarshaler and BinaryUnmarshaler. The
+// state (step count and moment buffers) is written in a versioned, checksummed
+// little-endian format; UnmarshalBinary checks it against the current
+// parameters and leaves the optimizer unchanged on any error (ErrState). With
+// the parameters saved by nn.WriteParams, a resumed run continues
+// bit-identically. Hyperparameters are configuration and are not saved.
+//
+// # Target networks
+//
+// Polyak (dst ← (1−τ)·dst + τ·src) and HardUpdate (dst ← src) maintain the
+// target network of soft Q-learning and similar objectives.
+package optim

@@ -57,3 +57,35 @@ func (b *Batch) Target(m int) State {
 
 // Terminal returns the terminal object of trajectory i.
 func (b *Batch) Terminal(i int) State { return b.State(i, b.Len[i]) }
+
+// Resize sets b up for n trajectories with m transitions in total and states
+// of stateDim integers, reusing its storage when it is large enough: Len,
+// LogReward and Offset (n+1) are sized for n trajectories; Actions, Back,
+// Exit and Traj for m transitions; States for m+n states. Contents are
+// undefined except Offset[n] = m. StateLogReward is emptied.
+//
+// It panics if n < 1, m < 0 or stateDim < 1.
+func (b *Batch) Resize(n, m, stateDim int) {
+	if n < 1 || m < 0 || stateDim < 1 {
+		panic("gfn: Batch.Resize with bad sizes")
+	}
+	b.StateDim, b.N = stateDim, n
+	b.Len = sized(b.Len, n)
+	b.Offset = sized(b.Offset, n+1)
+	b.LogReward = sized(b.LogReward, n)
+	b.Actions = sized(b.Actions, m)
+	b.Back = sized(b.Back, m)
+	b.Exit = sized(b.Exit, m)
+	b.Traj = sized(b.Traj, m)
+	b.States = sized(b.States, (m+n)*stateDim)
+	b.StateLogReward = b.StateLogReward[:0]
+	b.Offset[n] = m
+}
+
+// sized returns s with length n, reusing its storage when it is large enough.
+func sized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}

@@ -47,8 +47,8 @@ func (e fill) BackwardMask(dst []bool, s gfn.State) {
 		dst[i] = v != 0
 	}
 }
-func (e fill) BackwardStep(dst, s gfn.State, b int) { copy(dst, s); dst[b] = 0 }
-func (e fill) BackwardAction(_ gfn.State, a int) int  { return a / 2 }
+func (e fill) BackwardStep(dst, s gfn.State, b int)  { copy(dst, s); dst[b] = 0 }
+func (e fill) BackwardAction(_ gfn.State, a int) int { return a / 2 }
 func (e fill) NumStates() int {
 	n := 1
 	for i := 0; i < e.n; i++ {
@@ -81,7 +81,7 @@ func (e tree) Start(dst gfn.State) { dst[0], dst[1] = 0, 0 }
 func (e tree) Mask(dst []bool, s gfn.State) {
 	dst[0], dst[1] = s[0] < e.n, s[0] < e.n
 }
-func (e tree) Step(dst, s gfn.State, a int) { dst[0], dst[1] = s[0]+1, 2*s[1]+a }
+func (e tree) Step(dst, s gfn.State, a int)  { dst[0], dst[1] = s[0]+1, 2*s[1]+a }
 func (e tree) LogReward(x gfn.State) float64 { return float64(x[1]) / 4 }
 func (e tree) Encode(dst []float64, s gfn.State) {
 	clear(dst)

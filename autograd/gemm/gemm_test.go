@@ -307,3 +307,21 @@ func TestDgemmPanics(t *testing.T) {
 	Use(AVX512)
 	Use(AVX2)
 }
+
+// TestDefaultKernel checks that Dgemm starts on the best kernel the machine
+// supports, and that the detection agrees with itself.
+func TestDefaultKernel(t *testing.T) {
+	if Current() != Best() {
+		t.Errorf("Current() = %v, Best() = %v", Current(), Best())
+	}
+	want := Portable
+	if avx2, avx512 := detect(); avx512 {
+		want = AVX512
+	} else if avx2 {
+		want = AVX2
+	}
+	if Best() != want {
+		t.Errorf("Best() = %v, want %v from CPU detection", Best(), want)
+	}
+	t.Logf("best kernel on this machine: %v", Best())
+}

@@ -46,6 +46,8 @@ type kernel struct {
 // architecture.
 var kernels = [numKernels]*kernel{
 	Portable: {mr: 4, nr: 4, mc: 96, kc: 256, nc: 264, micro: microGo},
+	AVX2:     archAVX2,
+	AVX512:   archAVX512,
 }
 
 var (

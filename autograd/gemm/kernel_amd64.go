@@ -26,7 +26,8 @@ func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc int) {
 	kern256(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
 
-func init() {
-	kernels[AVX512] = &kernel{mr: 8, nr: 24, mc: 96, kc: 256, nc: 264, micro: microAVX512}
-	kernels[AVX2] = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
-}
+// The assembly kernels with their blocking; kernels picks them up.
+var (
+	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 256, nc: 264, micro: microAVX512}
+	archAVX2   = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
+)

@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package gemm
+
+// No assembly kernels exist for this architecture.
+var archAVX512, archAVX2 *kernel

@@ -19,8 +19,9 @@ func (t *Tape) ReLU(x *Node) *Node {
 }
 
 func reluBack(out *Node) {
-	xg, ov := data(out.a.Grad), data(out.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, ov := data(out.a.Grad)[:len(gs)], data(out.Value)[:len(gs)]
+	for i, g := range gs {
 		if ov[i] > 0 {
 			xg[i] += g
 		}
@@ -43,12 +44,14 @@ func (t *Tape) LeakyReLU(x *Node, slope float64) *Node {
 }
 
 func leakyReLUBack(out *Node) {
-	xg, xv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, xv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	slope := out.s0
+	for i, g := range gs {
 		if xv[i] > 0 {
 			xg[i] += g
 		} else {
-			xg[i] += out.s0 * g
+			xg[i] += slope * g
 		}
 	}
 }
@@ -64,8 +67,9 @@ func (t *Tape) Tanh(x *Node) *Node {
 }
 
 func tanhBack(out *Node) {
-	xg, ov := data(out.a.Grad), data(out.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, ov := data(out.a.Grad)[:len(gs)], data(out.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += g * (1 - ov[i]*ov[i])
 	}
 }
@@ -89,8 +93,9 @@ func sigmoid(v float64) float64 {
 }
 
 func sigmoidBack(out *Node) {
-	xg, ov := data(out.a.Grad), data(out.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, ov := data(out.a.Grad)[:len(gs)], data(out.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += g * ov[i] * (1 - ov[i])
 	}
 }
@@ -113,8 +118,9 @@ func softplus(v float64) float64 {
 }
 
 func softplusBack(out *Node) {
-	xg, xv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, xv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += g * sigmoid(xv[i])
 	}
 }
@@ -130,8 +136,9 @@ func (t *Tape) Exp(x *Node) *Node {
 }
 
 func expBack(out *Node) {
-	xg, ov := data(out.a.Grad), data(out.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, ov := data(out.a.Grad)[:len(gs)], data(out.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += g * ov[i]
 	}
 }
@@ -147,8 +154,9 @@ func (t *Tape) Log(x *Node) *Node {
 }
 
 func logBack(out *Node) {
-	xg, xv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, xv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += g / xv[i]
 	}
 }
@@ -164,8 +172,9 @@ func (t *Tape) Sqrt(x *Node) *Node {
 }
 
 func sqrtBack(out *Node) {
-	xg, ov := data(out.a.Grad), data(out.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, ov := data(out.a.Grad)[:len(gs)], data(out.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += g * 0.5 / ov[i]
 	}
 }
@@ -181,8 +190,9 @@ func (t *Tape) Square(x *Node) *Node {
 }
 
 func squareBack(out *Node) {
-	xg, xv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, xv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	for i, g := range gs {
 		xg[i] += 2 * g * xv[i]
 	}
 }
@@ -198,8 +208,9 @@ func (t *Tape) Abs(x *Node) *Node {
 }
 
 func absBack(out *Node) {
-	xg, xv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
+	gs := data(out.Grad)
+	xg, xv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	for i, g := range gs {
 		switch {
 		case xv[i] > 0:
 			xg[i] += g
@@ -226,9 +237,11 @@ func (t *Tape) Clip(x *Node, lo, hi float64) *Node {
 }
 
 func clipBack(out *Node) {
-	xg, xv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
-		if xv[i] > out.s0 && xv[i] < out.s1 {
+	gs := data(out.Grad)
+	xg, xv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	lo, hi := out.s0, out.s1
+	for i, g := range gs {
+		if xv[i] > lo && xv[i] < hi {
 			xg[i] += g
 		}
 	}

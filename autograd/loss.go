@@ -40,8 +40,10 @@ func (t *Tape) huber(r *Node, delta float64) *Node {
 
 // huberBack: ∂/∂r = r clamped to [−δ, δ].
 func huberBack(out *Node) {
-	rg, rv := data(out.a.Grad), data(out.a.Value)
-	for i, g := range data(out.Grad) {
-		rg[i] += g * min(max(rv[i], -out.s0), out.s0)
+	gs := data(out.Grad)
+	rg, rv := data(out.a.Grad)[:len(gs)], data(out.a.Value)[:len(gs)]
+	delta := out.s0
+	for i, g := range gs {
+		rg[i] += g * min(max(rv[i], -delta), delta)
 	}
 }

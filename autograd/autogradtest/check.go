@@ -24,6 +24,9 @@ const Tol = 1e-6
 // f must build the loss on the tape it is given from the persistent nodes in
 // params (autograd.NewParam) and must not depend on anything else that changes
 // between calls. Check calls it 1 + 2·(number of parameter elements) times.
+// Rounding in f limits the accuracy of the differences to about 4e-11·|loss|,
+// so the loss should be of moderate size (|loss| ≲ 1e4) at the parameters:
+// weight or average rather than sum thousands of terms.
 // It zeroes the parameters' gradients first and leaves the analytic gradient in
 // them; their values are restored exactly.
 //

@@ -14,7 +14,7 @@ import (
 // a penalty term added to the loss.) At step t, for each element w with
 // gradient g and learning rate η (scheduled):
 //
-//	w ← w − η·λ·w                       (decoupled decay, λ = WeightDecay)
+//	w ← (1 − η·λ)·w                     (decoupled decay, λ = WeightDecay)
 //	m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
 //	w ← w − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 //
@@ -53,23 +53,22 @@ func (o *Adam) Step() {
 	o.st.t++
 	c1 := 1 - math.Pow(b1, float64(o.st.t))
 	c2 := 1 - math.Pow(b2, float64(o.st.t))
+	ob1, ob2, ic2 := 1-b1, 1-b2, 1/c2
 	k := 0
 	for g := -1; g < len(o.Groups); g++ {
 		ps, lr, wd := group(g, o.Params, or(o.LR, 1e-3)*scale, o.WeightDecay, scale, o.Groups)
-		step := lr / c1
+		step, decay := lr/c1, 1-lr*wd
 		for _, p := range ps {
-			w, gr := raw(p.Value), raw(p.Grad)
-			m, v := o.st.bufs[k], o.st.bufs[k+1]
+			gr := raw(p.Grad)
+			w, m, v := raw(p.Value)[:len(gr)], o.st.bufs[k][:len(gr)], o.st.bufs[k+1][:len(gr)]
 			k += 2
 			for j, gj := range gr {
-				m[j] = b1*m[j] + (1-b1)*gj
-				v[j] = b2*v[j] + (1-b2)*gj*gj
-				if wd != 0 {
-					w[j] -= lr * wd * w[j]
-				}
-				w[j] -= step * m[j] / (math.Sqrt(v[j]/c2) + eps)
-				gr[j] = 0
+				mj := b1*m[j] + ob1*gj
+				vj := b2*v[j] + ob2*gj*gj
+				m[j], v[j] = mj, vj
+				w[j] = w[j]*decay - step*mj/(math.Sqrt(vj*ic2)+eps)
 			}
+			clear(gr)
 		}
 	}
 }

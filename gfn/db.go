@@ -16,7 +16,8 @@ var _ Objective = (*DB)(nil)
 // and without an exit action the last transition ends at F(x) = R(x). The loss
 // is the mean over the transitions of the regressed residuals.
 //
-// The zero value is ready to use; it keeps index buffers between calls.
+// The zero value is ready to use; it keeps index buffers between calls, so one
+// DB must not compute two losses at once.
 type DB struct {
 	// Regression turns residuals into losses; nil means SquaredResidual.
 	Regression Regression

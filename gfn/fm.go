@@ -27,8 +27,9 @@ var _ Objective = (*FM)(nil)
 // backward action of s' the parent p and the forward action a with
 // Step(p, a) = s' and BackwardAction(p, a) equal to it. All parents of the batch
 // are scored by one call to Scores.Model.Evaluate. The objective keeps its
-// buffers between calls; Loss itself allocates nothing once they have grown,
-// though the Evaluator it calls may.
+// buffers between calls, so one FM must not compute two losses at once; Loss
+// itself allocates nothing once they have grown, though the Evaluator it calls
+// may.
 type FM struct {
 	// Env gives the parents of visited states.
 	Env Reversible

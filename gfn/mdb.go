@@ -27,7 +27,8 @@ var _ Objective = (*ModifiedDB)(nil)
 // are implied by the definition of F).
 //
 // It reads Scores.LogPFExit and Batch.StateLogReward. The zero value is ready
-// to use; it keeps index buffers between calls.
+// to use; it keeps index buffers between calls, so one ModifiedDB must not
+// compute two losses at once.
 type ModifiedDB struct {
 	// Regression turns residuals into losses; nil means SquaredResidual.
 	Regression Regression

@@ -26,7 +26,8 @@ var _ Objective = (*SubTB)(nil)
 // The residuals are computed from prefix sums C_k = Σ_{l<k} (log P_F − log P_B)_l
 // as r_ij = (log F_i − C_i) − (log F_j − C_j): O(M) work on the graph and
 // O(Σ n²) element-wise work, with no graph node per pair. The zero value is
-// ready to use; it keeps index and weight buffers between calls.
+// ready to use; it keeps index and weight buffers between calls, so one SubTB
+// must not compute two losses at once.
 type SubTB struct {
 	// Lambda is λ, the geometric weight of a sub-trajectory per transition;
 	// 0 means 0.9 (torchgfn; gflownet-rl uses 1.9 on bit sequences).
@@ -76,8 +77,12 @@ func (o *SubTB) index(b *Batch) bool {
 		lambda = 0.9
 	}
 	o.pos = resize(o.pos, m+b.N)
-	o.lo, o.hi, o.w = o.lo[:0], o.hi[:0], o.w[:0]
-	used := 0
+	pairs := 0
+	for _, n := range b.Len[:b.N] {
+		pairs += n * (n + 1) / 2
+	}
+	o.lo, o.hi, o.w = resize(o.lo, pairs), resize(o.hi, pairs), resize(o.w, pairs)
+	p, used := 0, 0
 	for i := 0; i < b.N; i++ {
 		n, base := b.Len[i], b.Offset[i]+i
 		for k := 0; k < n; k++ {
@@ -102,10 +107,13 @@ func (o *SubTB) index(b *Batch) bool {
 		for d := 1; d <= n; d++ {
 			total += float64(n+1-d) * o.pow[d]
 		}
+		for d := 1; d <= n; d++ {
+			o.pow[d] /= total
+		}
 		for a := 0; a < n; a++ {
 			for z := a + 1; z <= n; z++ {
-				o.lo, o.hi = append(o.lo, base+a), append(o.hi, base+z)
-				o.w = append(o.w, o.pow[z-a]/total)
+				o.lo[p], o.hi[p], o.w[p] = base+a, base+z, o.pow[z-a]
+				p++
 			}
 		}
 	}

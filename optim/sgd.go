@@ -16,7 +16,8 @@ import (
 //	w ← w − η·(g + μb)     with Nesterov, else w ← w − η·b
 //
 // With μ = 0 this is w ← w − ηg. The momentum buffers are allocated on the
-// first Step; later Steps allocate nothing.
+// first Step, even when μ = 0, so that the saved state does not depend on μ;
+// later Steps allocate nothing.
 type SGD struct {
 	Params      []*autograd.Node
 	LR          float64  // learning rate of Params; 0 means 0.01

@@ -215,6 +215,20 @@ func (r *Replay) Update(slots []int, errs []float64) {
 	}
 }
 
+// Gather copies the transitions in the given slots into dst, with Slot set
+// and Weight 1.
+// It panics if a slot is not in use.
+func (r *Replay) Gather(dst *Transitions, slots []int) {
+	dst.Resize(len(slots), r.data.StateDim, r.data.NumActions)
+	for k, s := range slots {
+		if s < 0 || s >= r.size {
+			panic(fmt.Sprintf("gfn: Replay.Gather of slot %d of %d in use", s, r.size))
+		}
+		dst.copyRow(k, &r.data, s)
+		dst.Slot[k], dst.Weight[k] = s, 1
+	}
+}
+
 // Probability returns the probability with which one draw of Sample picks
 // the transition in slot (1/Len for a uniform buffer).
 // It panics if slot is not in use.

@@ -150,11 +150,30 @@ func (s *SoftDQN) init() {
 	}
 	b := orInt(s.Trajectories, 16)
 	s.cur, s.curMask, s.last = make([]int, b*d), make([]bool, b*a), make([]int, b)
+	s.warmUp(b * s.spec.MaxLen)
 	if e, ok := s.Env.(Enumerable); ok {
 		s.enum = e
 		s.win.init(orInt(s.Window, 200_000), e.NumStates())
 	}
 	s.ready = true
+}
+
+// warmUp sizes the target tape's arena for the largest pass it will make
+// (n rollout states, or twice the batch), so that later iterations do not
+// grow it: the passes run on n copies of s₀.
+func (s *SoftDQN) warmUp(n int) {
+	n = max(n, 2*orInt(s.BatchSize, 256))
+	d := s.spec.StateDim
+	states := make([]int, n*d)
+	s.Env.Start(State(states[:d]))
+	for i := 1; i < n; i++ {
+		copy(states[i*d:(i+1)*d], states[:d])
+	}
+	s.ttape.Reset()
+	s.Target.Q(&s.ttape, states, n)
+	if s.Double {
+		s.Q.Q(&s.ttape, states, n)
+	}
 }
 
 // Step runs one iteration. It returns an ErrNonFinite, without updating the

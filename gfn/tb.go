@@ -43,7 +43,7 @@ func (o *TB) Loss(t *autograd.Tape, b *Batch, s *Scores) *autograd.Node {
 	}
 	checkScores("TB", b, s, false)
 	d := t.Sub(s.LogPF, s.LogPB)                     // [M×1]
-	sum := t.SegmentSum(d, b.Traj, b.N)              // [N×1] Σ log P_F − Σ log P_B
+	sum := t.SegmentSum(d, b.Traj[:b.M()], b.N)      // [N×1] Σ log P_F − Σ log P_B
 	r := t.Sub(t.Add(sum, o.LogZ), logRewards(t, b)) // [N×1]
 	return t.Mean(regress(o.Regression, t, r))
 }

@@ -30,8 +30,8 @@ func (o *ZVar) Params() []*autograd.Node { return nil }
 // It panics if the scores do not match b.
 func (o *ZVar) Loss(t *autograd.Tape, b *Batch, s *Scores) *autograd.Node {
 	checkScores("ZVar", b, s, false)
-	d := t.Sub(s.LogPB, s.LogPF)                                  // [M×1]
-	zeta := t.Add(t.SegmentSum(d, b.Traj, b.N), logRewards(t, b)) // [N×1] ζ_i
-	r := t.Sub(zeta, t.Mean(zeta))                                // [N×1]
+	d := t.Sub(s.LogPB, s.LogPF)                                          // [M×1]
+	zeta := t.Add(t.SegmentSum(d, b.Traj[:b.M()], b.N), logRewards(t, b)) // [N×1] ζ_i
+	r := t.Sub(zeta, t.Mean(zeta))                                        // [N×1]
 	return t.Mean(regress(o.Regression, t, r))
 }

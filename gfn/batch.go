@@ -89,3 +89,18 @@ func sized[T any](s []T, n int) []T {
 	}
 	return s[:n]
 }
+
+// CopyFrom makes b a copy of src, reusing b's storage.
+func (b *Batch) CopyFrom(src *Batch) {
+	m := src.M()
+	b.Resize(src.N, m, src.StateDim)
+	copy(b.Len, src.Len[:src.N])
+	copy(b.Offset, src.Offset[:src.N+1])
+	copy(b.LogReward, src.LogReward[:src.N])
+	copy(b.Actions, src.Actions[:m])
+	copy(b.Back, src.Back[:m])
+	copy(b.Exit, src.Exit[:m])
+	copy(b.Traj, src.Traj[:m])
+	copy(b.States, src.States[:(m+src.N)*src.StateDim])
+	b.StateLogReward = append(b.StateLogReward[:0], src.StateLogReward...)
+}

@@ -24,3 +24,8 @@ type ErrNonFinite struct {
 func (e ErrNonFinite) Error() string {
 	return fmt.Sprintf("gfn: non-finite %s at step %d (loss %v)", e.Where, e.Step, e.Loss)
 }
+
+// errorf returns an error whose message starts with "gfn: ".
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("gfn: "+format, args...)
+}

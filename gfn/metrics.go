@@ -159,6 +159,7 @@ type Empirical struct {
 	counts []int  // [NumStates] occurrences in ring
 	seen   []bool // [NumStates] ever visited
 	total  int
+	err    error // set by a failed readBinary
 }
 
 // NewEmpirical returns an empty Empirical over numStates states keeping the
@@ -172,7 +173,7 @@ func NewEmpirical(numStates, window int) *Empirical {
 	if window == 0 {
 		window = DefaultWindow
 	}
-	return &Empirical{window: window, counts: make([]int, numStates), seen: make([]bool, numStates)}
+	return &Empirical{window: window, ring: make([]int, 0, window), counts: make([]int, numStates), seen: make([]bool, numStates)}
 }
 
 // Add records one sampled terminal object, by state index.

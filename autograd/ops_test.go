@@ -398,7 +398,8 @@ func sum(x []float64) float64 {
 
 // TestOps checks every operation, on every shape of its row, against central
 // finite differences (autogradtest.Check) and, where the row has one, against
-// an independently computed value. The loss is Σ W ⊙ op(params) with a fixed
+// an independently computed value, and that neither the forward nor the
+// backward pass mutates an input. The loss is Σ W ⊙ op(params) with a fixed
 // random W, so that no gradient is trivially constant.
 func TestOps(t *testing.T) {
 	for _, c := range cases() {
@@ -424,6 +425,12 @@ func TestOps(t *testing.T) {
 				}
 				var tp tape
 				out := c.f(&tp, params)
+				tp.Backward(tp.Sum(out))
+				for i, p := range params {
+					if !mat.Equal(p.Value, values[i]) {
+						t.Errorf("param %d was mutated", i)
+					}
+				}
 				if c.ref != nil {
 					want := c.ref(values)
 					if !mat.EqualApprox(out.Value, want, 1e-12) {

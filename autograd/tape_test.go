@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/gogfn/gogfn/autograd"
@@ -150,6 +151,17 @@ func TestResetReusesStorage(t *testing.T) {
 	if allocs := testing.AllocsPerRun(20, func() { s.run() }); allocs != 0 {
 		t.Errorf("a steady-state step allocates %v times, want 0", allocs)
 	}
+	// AllocsPerRun rounds down and runs on one P; count every allocation of
+	// 100 steps with GOMAXPROCS unchanged as well.
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100 {
+		s.run()
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.Mallocs - before.Mallocs; n != 0 {
+		t.Errorf("100 steady-state steps allocate %d times, want 0", n)
+	}
 	if s.tp.Len() != n {
 		t.Errorf("tape holds %d nodes after a repeated step, want %d", s.tp.Len(), n)
 	}
@@ -167,6 +179,7 @@ func BenchmarkMLPStep(b *testing.B) {
 	s := newMLPStep(rand.New(rand.NewPCG(1, 2)))
 	s.run()
 	b.ReportAllocs()
+	b.ResetTimer()
 	for range b.N {
 		s.run()
 	}

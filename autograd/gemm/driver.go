@@ -12,6 +12,7 @@ type params struct {
 	ldb     int
 	c       []float64
 	ldc     int
+	dot     bool // compute with the dot-product tile (see useDot)
 }
 
 // buffers holds the packing space of one goroutine: a packed A block, a
@@ -51,6 +52,10 @@ func blocks(n, size, unit int) int {
 // (B block packed, sized for L2), row blocks of mc (A block packed), then
 // the nr×mr register tiles.
 func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
+	if p.dot {
+		kr.computeDot(p, i0, i1, j0, j1)
+		return
+	}
 	mr, nr := kr.mr, kr.nr
 	nc := blocks(j1-j0, kr.nc, nr)
 	kc := blocks(p.k, kr.kc, 1)
@@ -60,23 +65,37 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < p.k; pc += kc {
 			kb := min(kc, p.k-pc)
-			packB(buf.b, p.tB, p.b, p.ldb, pc, kb, jc, nb, nr)
+			// Full-width panels of an untransposed B are read in place,
+			// ldb apart: their rows are already contiguous, and for the
+			// short products of small batches the copy would cost as
+			// much as the arithmetic. Only the ragged last panel and
+			// transposed B are packed.
+			direct := !p.tB
+			if !direct {
+				packB(buf.b, p.tB, p.b, p.ldb, pc, kb, jc, nb, nr)
+			} else if rem := nb % nr; rem != 0 {
+				packB(buf.b[(nb-rem)*kb:], false, p.b, p.ldb, pc, kb, jc+nb-rem, rem, nr)
+			}
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a, p.tA, p.a, p.lda, p.alpha, ic, mb, pc, kb, mr)
 				for jr := 0; jr < nb; jr += nr {
-					bp := buf.b[jr*kb : jr*kb+nr*kb]
+					bp, ldb := buf.b[jr*kb:jr*kb+nr*kb], nr
 					cols := min(nr, nb-jr)
+					if direct && cols == nr {
+						off := pc*p.ldb + jc + jr
+						bp, ldb = p.b[off:off+(kb-1)*p.ldb+nr], p.ldb
+					}
 					for ir := 0; ir < mb; ir += mr {
 						ap := buf.a[ir*kb : ir*kb+mr*kb]
 						rows := min(mr, mb-ir)
 						off := (ic+ir)*p.ldc + jc + jr
 						if rows == mr && cols == nr {
-							kr.micro(kb, ap, bp, nr, p.c[off:], p.ldc)
+							kr.micro(kb, ap, bp, ldb, p.c[off:], p.ldc)
 							continue
 						}
 						clear(tile)
-						kr.micro(kb, ap, bp, nr, tile, nr)
+						kr.micro(kb, ap, bp, ldb, tile, nr)
 						for r := 0; r < rows; r++ {
 							dst := p.c[off+r*p.ldc : off+r*p.ldc+cols]
 							for j, v := range tile[r*nr : r*nr+cols] {

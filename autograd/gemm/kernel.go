@@ -40,6 +40,8 @@ type kernel struct {
 	// micro computes C[mr×nr] += A·B where a holds k steps of mr packed
 	// values and b holds k rows of nr values, ldb apart.
 	micro func(k int, a, b []float64, ldb int, c []float64, ldc int)
+	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
+	dot dotTile
 }
 
 // kernels is indexed by Kernel; nil entries are not built for this

@@ -18,6 +18,18 @@ func kern512(k int, a, b *float64, ldb int, c *float64, ldc int)
 //go:noescape
 func kern256(k int, a, b *float64, ldb int, c *float64, ldc int)
 
+// dot512 is the AVX-512 4×4 dot-product tile (see dotTile).
+//
+//go:noescape
+func dot512(k8 int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, alpha float64)
+
+func dotAVX512(k8 int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, alpha float64) {
+	_ = a[3*lda+k8-1]
+	_ = b[3*ldb+k8-1]
+	_ = c[3*ldc+3]
+	dot512(k8, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, alpha)
+}
+
 func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc int) {
 	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
@@ -28,6 +40,6 @@ func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc int) {
 
 // The assembly kernels with their blocking; kernels picks them up.
 var (
-	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 256, nc: 264, micro: microAVX512}
+	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 256, nc: 264, micro: microAVX512, dot: dotAVX512}
 	archAVX2   = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
 )

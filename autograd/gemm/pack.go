@@ -52,8 +52,21 @@ func packB(dst []float64, tB bool, b []float64, ldb int, p0, kb, j0, nb, nr int)
 			}
 			continue
 		}
-		// op(B)[p, j] = b[j·ldb + p]: each column is contiguous, written with stride nr.
-		for c := 0; c < cols; c++ {
+		// op(B)[p, j] = b[j·ldb + p]: each column is contiguous. Four
+		// columns are read together so that each k step writes four
+		// adjacent values.
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			s0 := b[(j+c)*ldb+p0 : (j+c)*ldb+p0+kb]
+			s1 := b[(j+c+1)*ldb+p0 : (j+c+1)*ldb+p0+kb]
+			s2 := b[(j+c+2)*ldb+p0 : (j+c+2)*ldb+p0+kb]
+			s3 := b[(j+c+3)*ldb+p0 : (j+c+3)*ldb+p0+kb]
+			for p := range s0 {
+				d := panel[p*nr+c : p*nr+c+4 : p*nr+c+4]
+				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+			}
+		}
+		for ; c < cols; c++ {
 			src := b[(j+c)*ldb+p0 : (j+c)*ldb+p0+kb]
 			for p, v := range src {
 				panel[p*nr+c] = v

@@ -87,6 +87,7 @@ func worker() {
 // calling goroutine when it is small and split across the worker pool when
 // it is large.
 func run(kr *kernel, p *params) {
+	p.dot = useDot(kr, p)
 	nw := 1
 	if 2*p.m*p.n*p.k >= parallelFlops {
 		nw = runtime.GOMAXPROCS(0)

@@ -140,14 +140,14 @@ func logSumExpRowsBack(out *Node) {
 // It panics with ErrAllMasked if no entry is valid.
 func logSumExp(x []float64, mask []bool) float64 {
 	hi := math.Inf(-1)
-	any := false
+	found := false
 	for j, v := range x {
 		if mask == nil || mask[j] {
-			any = true
+			found = true
 			hi = max(hi, v)
 		}
 	}
-	if !any {
+	if !found {
 		panic(ErrAllMasked)
 	}
 	if math.IsInf(hi, 0) {

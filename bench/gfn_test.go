@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gogfn/gogfn/autograd"
+	"github.com/gogfn/gogfn/envs/hypergrid"
+	"github.com/gogfn/gogfn/gfn"
+)
+
+// warmup is the number of training iterations before a training benchmark
+// starts its clock: the tape's arena grows while trajectories get longer
+// early in training, so the first iterations allocate.
+var warmup = 1000
+
+// grids are the hypergrids of the GFlowNet benchmarks.
+var grids = []struct{ d, h int }{{2, 8}, {4, 20}}
+
+// newTBTrainer returns the setting: TB, batch 16, MLP 256×256,
+// uniform P_B, Adam at 1e-3 (log Z at 0.1), seeded.
+func newTBTrainer(b testing.TB, d, h int) *gfn.Trainer {
+	tr, err := gfn.NewTrainer(gfn.TrainerConfig{Env: hypergrid.New(d, h, hypergrid.Standard), Objective: gfn.NewTB(), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr
+}
+
+// BenchmarkTrainHypergrid measures one training iteration (sample 16
+// trajectories, TB loss, backward, Adam) and reports its split: ns/op of
+// sampling (the rollout's forward passes included), loss, backward and
+// optimizer, and the mean trajectory length. The model trains during the
+// benchmark, as in a real run, after a short warm-up.
+func BenchmarkTrainHypergrid(b *testing.B) {
+	for _, g := range grids {
+		b.Run(fmt.Sprintf("D=%d,H=%d", g.d, g.h), func(b *testing.B) {
+			tr := newTBTrainer(b, g.d, g.h)
+			var tape autograd.Tape
+			var batch gfn.Batch
+			step := func(split *[4]time.Duration) int {
+				t0 := time.Now()
+				tape.Reset()
+				sc := tr.Sampler.Rollout(&batch, &tape, 16)
+				t1 := time.Now()
+				loss := tr.Objective.Loss(&tape, &batch, sc)
+				t2 := time.Now()
+				tape.Backward(loss)
+				t3 := time.Now()
+				tr.Opt.Step()
+				t4 := time.Now()
+				if split != nil {
+					split[0] += t1.Sub(t0)
+					split[1] += t2.Sub(t1)
+					split[2] += t3.Sub(t2)
+					split[3] += t4.Sub(t3)
+				}
+				return batch.M()
+			}
+			for range warmup {
+				step(nil)
+			}
+			var split [4]time.Duration
+			var m int
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m += step(&split)
+			}
+			n := float64(b.N)
+			for i, name := range []string{"sample", "loss", "backward", "adam"} {
+				b.ReportMetric(float64(split[i].Nanoseconds())/n, name+"-ns/op")
+			}
+			b.ReportMetric(float64(m)/n/16, "transitions/traj")
+		})
+	}
+}
+
+// BenchmarkTrainerStep is BenchmarkTrainHypergrid through Trainer.Step (the
+// empirical window and checks included).
+func BenchmarkTrainerStep(b *testing.B) {
+	for _, g := range grids {
+		b.Run(fmt.Sprintf("D=%d,H=%d", g.d, g.h), func(b *testing.B) {
+			tr := newTBTrainer(b, g.d, g.h)
+			for range warmup {
+				tr.Step()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := tr.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRollout measures sampling 16 trajectories from an untrained
+// 256×256 policy: "grad" records the forward passes on a tape for the loss
+// (Sampler.Rollout), "nograd" is the inference mode (Sampler.Sample). The
+// random source is reseeded every iteration so that every op does the same
+// work.
+func BenchmarkRollout(b *testing.B) {
+	for _, g := range grids {
+		for _, mode := range []string{"grad", "nograd"} {
+			b.Run(fmt.Sprintf("D=%d,H=%d/%s", g.d, g.h, mode), func(b *testing.B) {
+				env := hypergrid.New(g.d, g.h, hypergrid.Standard)
+				p := gfn.NewPolicy(env, gfn.PolicyConfig{}, rand.New(rand.NewPCG(1, 1)))
+				src := rand.NewPCG(2, 2)
+				s := &gfn.Sampler{Policy: p, Rand: rand.New(src)}
+				var tape autograd.Tape
+				var batch gfn.Batch
+				run := func() {
+					src.Seed(2, 2)
+					if mode == "grad" {
+						tape.Reset()
+						s.Rollout(&batch, &tape, 16)
+					} else {
+						s.Sample(&batch, 16)
+					}
+				}
+				run()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					run()
+				}
+				b.ReportMetric(float64(batch.M())/16, "transitions/traj")
+			})
+		}
+	}
+}
+
+var convergence = flag.Bool("convergence", false, "run the issue's convergence check (TB, DB, SubTB on D=2, H=8; about a minute)")
+
+// TestConvergence is the claim, run on demand:
+//
+//	go test ./bench -run Convergence -convergence -v
+//
+// TB, DB and SubTB(0.9) (learned P_B on the shared trunk, as the papers'
+// baselines) train for 2,000 iterations on the standard 8×8 hypergrid,
+// evaluated every 100; the median exact L1 (sum) of the last five evaluations
+// must be below 0.05.
+func TestConvergence(t *testing.T) {
+	if !*convergence {
+		t.Skip("run with -convergence")
+	}
+	for _, c := range []struct {
+		name string
+		obj  gfn.Objective
+		flow bool
+	}{
+		{"TB", gfn.NewTB(), false},
+		{"DB", &gfn.DB{}, true},
+		{"SubTB", &gfn.SubTB{Lambda: 0.9}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := gfn.NewTrainer(gfn.TrainerConfig{
+				Env: hypergrid.New(2, 8, hypergrid.Standard), Objective: c.obj, Seed: 1,
+				Policy: gfn.PolicyConfig{Backward: gfn.TiedPB, Flow: c.flow},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			var l1 []float64
+			for tr.Iter() < 2000 {
+				if _, err := tr.Step(); err != nil {
+					t.Fatal(err)
+				}
+				if tr.Iter()%100 == 0 {
+					m, _ := tr.Evaluate()
+					l1 = append(l1, m.Exact.L1)
+					t.Logf("it %4d exact L1 %.4f empirical L1 %.2e KL %.3f modes %d/%d log Z %.3f/%.3f",
+						tr.Iter(), m.Exact.L1, m.Empirical.L1Mean, m.Empirical.KL, m.ModesFound, m.NumModes, m.LogZ, m.TrueLogZ)
+				}
+			}
+			last := slices.Clone(l1[len(l1)-5:])
+			slices.Sort(last)
+			t.Logf("%s: median exact L1 of the last five evaluations %.4f (%.0f it/s)", c.name, last[2], 2000/time.Since(start).Seconds())
+			if last[2] >= 0.05 {
+				t.Errorf("%s: median L1 %.4f ≥ 0.05", c.name, last[2])
+			}
+		})
+	}
+}

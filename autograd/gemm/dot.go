@@ -10,13 +10,16 @@ type dotTile func(k8 int, a []float64, lda int, b []float64, ldb int, c []float6
 // more than transposing B.
 const dotMinK = 32
 
+// dotMaxM is the largest m for which A·Bᵀ uses the dot-product path.
+var dotMaxM = 384
+
 // useDot reports whether C = A·Bᵀ (tA false, tB true) should be computed as
 // dot products of rows, without packing. Packing a transposed B costs a
 // strided pass over all of B; for the short products of small batches that
 // pass costs as much as the arithmetic, while the dot form reads both
 // operands in place. For tall products the packed kernel's reuse wins.
 func useDot(kr *kernel, p *params) bool {
-	return kr.dot != nil && p.tB && !p.tA && p.k >= dotMinK && p.m <= 4*kr.mc
+	return kr.dot != nil && p.tB && !p.tA && p.k >= dotMinK && p.m <= dotMaxM
 }
 
 // computeDot accumulates rows [i0, i1) and columns [j0, j1) of alpha·A·Bᵀ

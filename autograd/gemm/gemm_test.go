@@ -234,9 +234,12 @@ func TestDgemmParallel(t *testing.T) {
 	})
 }
 
-// TestDgemmConcurrent runs products from several goroutines at once, large
-// enough to use the worker pool, and checks each against the oracle.
+// TestDgemmConcurrent runs products from several goroutines at once, all
+// through the worker pool, and checks each against the oracle.
 func TestDgemmConcurrent(t *testing.T) {
+	old := parallelFlops
+	parallelFlops = 1
+	defer func() { parallelFlops = old }()
 	const goroutines = 4
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -324,4 +327,20 @@ func TestDefaultKernel(t *testing.T) {
 		t.Errorf("Best() = %v, want %v from CPU detection", Best(), want)
 	}
 	t.Logf("best kernel on this machine: %v", Best())
+}
+
+// TestDgemmDotAndPacked runs A·Bᵀ through both the dot-product path and the
+// packed path, whichever the default policy would pick.
+func TestDgemmDotAndPacked(t *testing.T) {
+	old := dotMaxM
+	defer func() { dotMaxM = old }()
+	forEachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, limit := range []int{0, 1 << 30} {
+			dotMaxM = limit
+			for _, s := range [][3]int{{4, 4, 32}, {16, 256, 64}, {13, 7, 41}, {5, 9, 300}, {33, 17, 31}, {9, 10, 8}} {
+				checkDgemm(t, rng, dgemmCase{tB: true, m: s[0], n: s[1], k: s[2], alpha: -0.5, beta: 0.3, padA: 1, padB: 3, padC: 1})
+			}
+		}
+	})
 }

@@ -39,8 +39,8 @@ func Check(t testing.TB, f func(tp *autograd.Tape) *autograd.Node, params ...*au
 		return
 	}
 	if !(w.err <= Tol) {
-		t.Errorf("autogradtest: param %d element (%d, %d): backward %.10g, finite difference %.10g, error %.3g > %.0e",
-			w.param, w.row, w.col, w.analytic, w.numeric, w.err, Tol)
+		t.Errorf("autogradtest: param %d element (%d, %d): backward %.10g, finite difference %.10g, error %.3g > %.0e (%d of %d elements fail)",
+			w.param, w.row, w.col, w.analytic, w.numeric, w.err, Tol, w.bad, w.total)
 	}
 }
 
@@ -67,6 +67,7 @@ type worst struct {
 	param, row, col   int
 	analytic, numeric float64
 	err               float64
+	bad, total        int    // elements with error > Tol, elements checked
 	loss              string // non-empty if the loss itself is unusable
 }
 
@@ -90,6 +91,7 @@ func compare(f func(*autograd.Tape) *autograd.Node, params []*autograd.Node) wor
 		return f(&tp).Scalar()
 	}
 	w := worst{err: -1}
+	var bad, total int
 	for pi, p := range params {
 		_, c := p.Dims()
 		raw := p.Value.RawMatrix()
@@ -112,6 +114,10 @@ func compare(f func(*autograd.Tape) *autograd.Node, params []*autograd.Node) wor
 				if math.IsNaN(e) {
 					e = math.Inf(1)
 				}
+				if e > Tol {
+					bad++
+				}
+				total++
 				if e > w.err {
 					w = worst{param: pi, row: r, col: j, analytic: a, numeric: n, err: e}
 				}
@@ -121,5 +127,6 @@ func compare(f func(*autograd.Tape) *autograd.Node, params []*autograd.Node) wor
 	if w.err < 0 { // no elements
 		w.err = 0
 	}
+	w.bad, w.total = bad, total
 	return w
 }

@@ -55,8 +55,9 @@ func TestCheckReportsWrongGradient(t *testing.T) {
 	}
 	var r recorder
 	autogradtest.Check(&r, f, x, y)
-	if len(r.errs) != 1 || !strings.Contains(r.errs[0], "param 1 element (0, 1)") {
-		t.Fatalf("Check reported %q, want one error naming param 1 element (0, 1)", r.errs)
+	if len(r.errs) != 1 || !strings.Contains(r.errs[0], "param 1 element (0, 1)") ||
+		!strings.Contains(r.errs[0], "(3 of 4 elements fail)") {
+		t.Fatalf("Check reported %q, want one error naming param 1 element (0, 1), 3 of 4 failing", r.errs)
 	}
 	if e := autogradtest.MaxRelError(f, x, y); math.Abs(e-0.5) > 1e-6 {
 		t.Errorf("MaxRelError = %g, want 0.5 (|−4 − (−8)| / 8)", e)

@@ -1,5 +1,3 @@
-// Package gemm computes dense float64 matrix products, C = α·op(A)·op(B) + β·C,
-// on row-major matrices, allocation-free in steady state.
 package gemm
 
 // Dgemm computes C = alpha·op(A)·op(B) + beta·C where op(X) is X or Xᵀ as tA and

@@ -1,6 +1,3 @@
-// Package autogradtest checks the gradients of autograd computations against
-// central finite differences, so that users can test their own operations and
-// models with the same harness as the autograd package itself.
 package autogradtest
 
 import (

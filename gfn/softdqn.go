@@ -70,8 +70,8 @@ type SoftDQN struct {
 	LR        float64 // Adam learning rate; 0 means 1e-3
 	// Opt, when not nil, replaces Adam{Params: Q.Params(), LR: LR}.
 	Opt optim.Optimizer
-	// Window is the number of most recent sampled terminal states kept for
-	// EmpiricalL1 when Env is Enumerable; 0 means 200,000.
+	// Window is the number of most recent sampled terminal objects kept in
+	// Samples when Env is Enumerable; 0 means 200,000 (DefaultWindow).
 	Window int
 
 	it                 int
@@ -89,7 +89,7 @@ type SoftDQN struct {
 	qOn, qNext, qsa    []float64
 	y, errs, w         []float64
 	both               []int
-	win                window
+	samples            *Empirical
 	enum               Enumerable
 }
 
@@ -153,7 +153,7 @@ func (s *SoftDQN) init() {
 	s.warmUp(b * s.spec.MaxLen)
 	if e, ok := s.Env.(Enumerable); ok {
 		s.enum = e
-		s.win.init(orInt(s.Window, 200_000), e.NumStates())
+		s.samples = NewEmpirical(e.NumStates(), s.Window)
 	}
 	s.ready = true
 }

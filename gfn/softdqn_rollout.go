@@ -1,9 +1,6 @@
 package gfn
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // rollout samples Trajectories episodes with the behaviour policy
 // softmax(Q_θ/λ) (mixed with Epsilon-uniform) into s.roll, one transition per
@@ -100,74 +97,12 @@ func (tr *Transitions) truncate(n int) {
 // record adds a sampled terminal object to the empirical window.
 func (s *SoftDQN) record(x State) {
 	if s.enum != nil {
-		s.win.add(s.enum.Index(x))
+		s.samples.Add(s.enum.Index(x))
 	}
 }
 
-// window counts the state indices of the last len(ring) terminal objects.
-type window struct {
-	ring   []int32
-	pos, n int
-	counts []int
-}
-
-func (w *window) init(size, states int) {
-	w.ring, w.counts = make([]int32, size), make([]int, states)
-}
-
-func (w *window) add(i int) {
-	if w.n == len(w.ring) {
-		w.counts[w.ring[w.pos]]--
-	} else {
-		w.n++
-	}
-	w.ring[w.pos] = int32(i)
-	w.counts[i]++
-	w.pos = (w.pos + 1) % len(w.ring)
-}
-
-// EmpiricalL1 returns the papers' empirical L1 distance (ALGORITHMS.md §0.2):
-// mean over the entries of target of |p̂(x) − target(x)|, where p̂ is the
-// empirical distribution of the last Window terminal objects sampled in
-// rollouts and target[i] is the true probability of the state with index i
-// (len(target) = NumStates; on the hypergrid every state is terminal, so this
-// is the mean over all H^D cells). It returns NaN before any sample.
-// It panics if Env is not Enumerable or len(target) ≠ NumStates.
-func (s *SoftDQN) EmpiricalL1(target []float64) float64 {
-	if s.enum == nil {
-		if !s.ready {
-			if _, ok := s.Env.(Enumerable); ok {
-				return math.NaN()
-			}
-		}
-		panic(ErrNotEnumerable)
-	}
-	if len(target) != len(s.win.counts) {
-		panic(fmt.Sprintf("gfn: EmpiricalL1 with %d probabilities for %d states", len(target), len(s.win.counts)))
-	}
-	if s.win.n == 0 {
-		return math.NaN()
-	}
-	var sum float64
-	for i, c := range s.win.counts {
-		sum += math.Abs(float64(c)/float64(s.win.n) - target[i])
-	}
-	return sum / float64(len(target))
-}
-
-// Empirical writes into dst (length NumStates) the empirical distribution of
-// the last Window terminal objects sampled, and returns dst.
-// It panics if Env is not Enumerable, no Step was taken, or dst has the wrong
-// length.
-func (s *SoftDQN) Empirical(dst []float64) []float64 {
-	if s.enum == nil {
-		panic(ErrNotEnumerable)
-	}
-	if len(dst) != len(s.win.counts) {
-		panic(fmt.Sprintf("gfn: Empirical into %d entries for %d states", len(dst), len(s.win.counts)))
-	}
-	for i, c := range s.win.counts {
-		dst[i] = float64(c) / float64(max(s.win.n, 1))
-	}
-	return dst
-}
+// Samples returns the empirical record of the terminal objects sampled in
+// rollouts (the last Window of them), from which the papers' empirical L1
+// and KL are computed (Empirical.Distances), or nil when Env is not
+// Enumerable or before the first Step.
+func (s *SoftDQN) Samples() *Empirical { return s.samples }

@@ -144,62 +144,10 @@ func sdqnRows(env sdqnEnv, table []float64, states []int, n int) []float64 {
 	return out
 }
 
-// sdqnExact returns the terminal distribution of the policy m by forward
-// dynamic programming over the DAG, indexed by state.
-func sdqnExact(env sdqnEnv, m gfn.Evaluator) []float64 {
-	sp := env.Spec()
-	n, a, d := env.NumStates(), sp.NumActions, sp.StateDim
-	states := make([]int, n*d)
-	for i := 0; i < n; i++ {
-		env.StateAt(gfn.State(states[i*d:(i+1)*d]), i)
-	}
-	var t autograd.Tape
-	logPF, _ := m.Evaluate(&t, states, n)
-	lp := logPF.Value.RawMatrix().Data
-	reach, p := make([]float64, n), make([]float64, n)
-	reach[0] = 1
-	c := make(gfn.State, d)
-	for i := 0; i < n; i++ {
-		s := gfn.State(states[i*d : (i+1)*d])
-		for j := 0; j < a; j++ {
-			pr := math.Exp(lp[i*a+j])
-			if pr == 0 {
-				continue
-			}
-			if j == a-1 {
-				p[i] += reach[i] * pr
-				continue
-			}
-			env.Step(c, s, j)
-			reach[env.Index(c)] += reach[i] * pr
-		}
-	}
+// sdqnTarget returns R(x)/Z by state index.
+func sdqnTarget(env gfn.Enumerable) []float64 {
+	p, _ := gfn.TargetDistribution(env)
 	return p
-}
-
-// sdqnTarget returns R(x)/Z by state index (every hypergrid state is terminal).
-func sdqnTarget(env sdqnEnv) []float64 {
-	n := env.NumStates()
-	p := make([]float64, n)
-	s := make(gfn.State, env.Spec().StateDim)
-	var z float64
-	for i := range p {
-		env.StateAt(s, i)
-		p[i] = math.Exp(env.LogReward(s))
-		z += p[i]
-	}
-	for i := range p {
-		p[i] /= z
-	}
-	return p
-}
-
-func sdqnL1Sum(p, q []float64) float64 {
-	var s float64
-	for i := range p {
-		s += math.Abs(p[i] - q[i])
-	}
-	return s
 }
 
 // TestTDTargetsByHand checks Soft DQN, Munchausen and double targets on hand-made
@@ -348,7 +296,7 @@ func TestTDZeroAtOptimum(t *testing.T) {
 	if l := loss.Scalar(); l > 1e-24 {
 		t.Errorf("TD loss %v at Q*", l)
 	}
-	if d := sdqnL1Sum(sdqnExact(env, table), sdqnTarget(env)); d > 1e-12 {
+	if d := gfn.Compare(gfn.ExactDistribution(env, table), sdqnTarget(env)).L1; d > 1e-12 {
 		t.Errorf("Σ|P − R/Z| = %v for the policy of Q*", d)
 	}
 	// log F(s₀) = λ·logsumexp Q*(s₀,·) = log Z.
@@ -380,7 +328,7 @@ func TestTDZeroAtOptimum(t *testing.T) {
 	}
 	table.Lambda = lam
 	copy(table.W.Value.RawMatrix().Data, qm)
-	if d := sdqnL1Sum(sdqnExact(env, table), sdqnTarget(env)); d > 1e-12 {
+	if d := gfn.Compare(gfn.ExactDistribution(env, table), sdqnTarget(env)).L1; d > 1e-12 {
 		t.Errorf("Σ|P − R/Z| = %v for the policy softmax(Q_M/λ)", d)
 	}
 }

@@ -87,7 +87,7 @@ func TestSoftDQNRollout(t *testing.T) {
 	if !slices.Equal(sources, targets) {
 		t.Errorf("trajectories do not chain: sources %v, targets %v", sources, targets)
 	}
-	emp := s.Empirical(make([]float64, env.NumStates()))
+	emp := s.Samples().Distribution(nil)
 	var sum float64
 	for _, p := range emp {
 		sum += p
@@ -155,7 +155,7 @@ func TestSoftDQNTrains(t *testing.T) {
 		s.Alpha = alpha
 		s.BatchSize = 128
 		target := sdqnTarget(env)
-		l1 := sdqnL1Sum(sdqnExact(env, s.Q.(gfn.Evaluator)), target)
+		l1 := gfn.Compare(gfn.ExactDistribution(env, s.Q.(gfn.Evaluator)), target).L1
 		if l1 < 1 {
 			t.Fatalf("α=%v: untrained Σ|P−R/Z| = %v, expected far from the target", alpha, l1)
 		}
@@ -169,8 +169,8 @@ func TestSoftDQNTrains(t *testing.T) {
 				learned++
 			}
 		}
-		l1 = sdqnL1Sum(sdqnExact(env, s.Q.(gfn.Evaluator)), target)
-		t.Logf("α=%v: exact Σ|P−R/Z| %.4f, empirical mean L1 %.3g", alpha, l1, s.EmpiricalL1(target))
+		l1 = gfn.Compare(gfn.ExactDistribution(env, s.Q.(gfn.Evaluator)), target).L1
+		t.Logf("α=%v: exact Σ|P−R/Z| %.4f, empirical mean L1 %.3g", alpha, l1, s.Samples().Distances(target).L1Mean)
 		if l1 > 0.05 {
 			t.Errorf("α=%v: exact Σ|P−R/Z| = %.4f after 1000 iterations, want < 0.05", alpha, l1)
 		}

@@ -201,6 +201,15 @@ func cases() []opCase {
 				}
 				return d
 			}},
+		{name: "SegmentCumSum/empty-segment", shapes: [][]dims{{{5, 3}}, {{5, 1}}},
+			f: func(tp *tape, p []*node) *node { return tp.SegmentCumSum(p[0], []int{0, 2, 2, 5}) }},
+		{name: "SegmentLogSumExp", shapes: [][]dims{{{5, 3}}, {{5, 1}}},
+			f: func(tp *tape, p []*node) *node { return tp.SegmentLogSumExp(p[0], []int{1, 0, 1, 1, 0}, 2) }},
+		// An empty segment is −Inf; Exp makes it 0 so that the weighted sum stays finite.
+		{name: "SegmentLogSumExp/empty-segment", shapes: [][]dims{{{5, 3}}, {{5, 1}}},
+			f: func(tp *tape, p []*node) *node {
+				return tp.Exp(tp.SegmentLogSumExp(p[0], []int{2, 0, 2, 2, 0}, 3))
+			}},
 		{name: "ConcatCols", shapes: [][]dims{{{3, 2}, {3, 1}}, {{1, 1}, {1, 1}}},
 			f: func(tp *tape, p []*node) *node {
 				r, _ := p[0].Dims()

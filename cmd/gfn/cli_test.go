@@ -12,8 +12,8 @@ import (
 	"testing"
 )
 
-// gfn runs the command line and returns its exit status and outputs.
-func gfn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// gfnRun runs the command line and returns its exit status and outputs.
+func gfnRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var o, e bytes.Buffer
 	code = run(args, &o, &e)
@@ -72,6 +72,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"train", "-checkpoint-every", "-5"}, "-checkpoint-every must be ≥ 0"},
 		{[]string{"train", "-out", ""}, "-out must not be empty"},
 		{[]string{"train", "extra"}, `unexpected argument "extra"`},
+		{[]string{"train", "-loss", "db", "-lr-logz", "0.5"}, "-lr-logz applies only to -loss tb"},
+		{[]string{"train", "-subtb-lambda", "0.5"}, "-subtb-lambda applies only to -loss subtb"},
+		{[]string{"train", "-loss", "softdqn", "-temperature", "2"}, "-temperature applies only"},
+		{[]string{"train", "-loss", "mdqn", "-clip", "1"}, "-clip applies only"},
+		{[]string{"train", "-loss", "mdqn", "-resume"}, "-resume applies only"},
 		{[]string{"train", "-resume", "-out", dir}, "config.json"},
 		{[]string{"sample"}, "-checkpoint is required"},
 		{[]string{"sample", "-checkpoint", dir, "-n", "0"}, "-n must be in"},
@@ -79,19 +84,19 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"eval", "-checkpoint", dir}, "no such file"},
 		{[]string{"eval", "-checkpoint", dir, "more"}, `unexpected argument "more"`},
 	} {
-		code, _, stderr := gfn(t, tc.args...)
+		code, _, stderr := gfnRun(t, tc.args...)
 		checkOneLineError(t, tc.args, code, stderr, tc.want)
 	}
 }
 
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"train", "-h"}, {"sample", "-h"}, {"eval", "-help"}} {
-		code, stdout, stderr := gfn(t, args...)
+		code, stdout, stderr := gfnRun(t, args...)
 		if code != 0 || stderr != "" || !strings.Contains(stdout, "sage") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
 		}
 	}
-	if code, _, stderr := gfn(t); code != 2 || !strings.Contains(stderr, "gfn train") {
+	if code, _, stderr := gfnRun(t); code != 2 || !strings.Contains(stderr, "gfn train") {
 		t.Errorf("no arguments: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -167,7 +172,7 @@ func checkSamples(t *testing.T, out string, n, d, h int) {
 func TestTrainSampleEvalFake(t *testing.T) {
 	useFake(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	code, stdout, stderr := gfn(t, "train", "-height", "6", "-iters", "60", "-eval-every", "20", "-out", dir)
+	code, stdout, stderr := gfnRun(t, "train", "-height", "6", "-iters", "60", "-eval-every", "20", "-out", dir)
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
@@ -192,17 +197,17 @@ func TestTrainSampleEvalFake(t *testing.T) {
 	checkPNG(t, filepath.Join(dir, l1PlotFile))
 	checkPNG(t, filepath.Join(dir, distPlotFile))
 
-	code, stdout, stderr = gfn(t, "sample", "-checkpoint", filepath.Join(dir, checkpointFile), "-n", "7")
+	code, stdout, stderr = gfnRun(t, "sample", "-checkpoint", filepath.Join(dir, checkpointFile), "-n", "7")
 	if code != 0 {
 		t.Fatalf("sample: exit %d: %s", code, stderr)
 	}
 	checkSamples(t, stdout, 7, 2, 6)
-	_, again, _ := gfn(t, "sample", "-checkpoint", dir, "-n", "7")
+	_, again, _ := gfnRun(t, "sample", "-checkpoint", dir, "-n", "7")
 	if again != stdout {
 		t.Errorf("sample with the same seed differs:\n%s\n%s", stdout, again)
 	}
 
-	code, stdout, stderr = gfn(t, "eval", "-checkpoint", dir, "-json")
+	code, stdout, stderr = gfnRun(t, "eval", "-checkpoint", dir, "-json")
 	if code != 0 {
 		t.Fatalf("eval: exit %d: %s", code, stderr)
 	}
@@ -210,28 +215,28 @@ func TestTrainSampleEvalFake(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &m); err != nil || m["l1"] != rs[3]["l1"] {
 		t.Errorf("eval -json: %q (%v), want l1 %v", stdout, err, rs[3]["l1"])
 	}
-	if code, stdout, _ = gfn(t, "eval", "-checkpoint", dir); code != 0 || !strings.Contains(stdout, "true_logz") {
+	if code, stdout, _ = gfnRun(t, "eval", "-checkpoint", dir); code != 0 || !strings.Contains(stdout, "true_logz") {
 		t.Errorf("eval: exit %d, %q", code, stdout)
 	}
 
 	// A second run into the same directory must not overwrite it.
-	code, _, stderr = gfn(t, "train", "-iters", "5", "-out", dir)
+	code, _, stderr = gfnRun(t, "train", "-iters", "5", "-out", dir)
 	checkOneLineError(t, []string{"train again"}, code, stderr, "already holds a run")
 }
 
 func TestResumeFake(t *testing.T) {
 	useFake(t)
 	dir := t.TempDir()
-	if code, _, stderr := gfn(t, "train", "-ndim", "3", "-height", "4", "-iters", "40", "-eval-every", "10",
+	if code, _, stderr := gfnRun(t, "train", "-ndim", "3", "-height", "4", "-iters", "40", "-eval-every", "10",
 		"-checkpoint-every", "20", "-out", dir); code != 0 {
 		t.Fatal(stderr)
 	}
-	code, _, stderr := gfn(t, "train", "-resume", "-out", dir, "-height", "5", "-iters", "80")
+	code, _, stderr := gfnRun(t, "train", "-resume", "-out", dir, "-height", "5", "-iters", "80")
 	checkOneLineError(t, []string{"resume -height 5"}, code, stderr, "-height=5 differs from the run's 4")
-	code, _, stderr = gfn(t, "train", "-resume", "-out", dir, "-iters", "40")
+	code, _, stderr = gfnRun(t, "train", "-resume", "-out", dir, "-iters", "40")
 	checkOneLineError(t, []string{"resume -iters 40"}, code, stderr, "already has 40 iterations")
 
-	code, _, stderr = gfn(t, "train", "-resume", "-out", dir, "-height", "4", "-iters", "80", "-eval-every", "20")
+	code, _, stderr = gfnRun(t, "train", "-resume", "-out", dir, "-height", "4", "-iters", "80", "-eval-every", "20")
 	if code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
@@ -255,14 +260,14 @@ func TestResumeFake(t *testing.T) {
 func TestBadCheckpoint(t *testing.T) {
 	useFake(t)
 	dir := t.TempDir()
-	if code, _, stderr := gfn(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
 		t.Fatal(stderr)
 	}
 	os.WriteFile(filepath.Join(dir, checkpointFile), []byte("garbage"), 0o644)
-	code, _, stderr := gfn(t, "eval", "-checkpoint", dir)
+	code, _, stderr := gfnRun(t, "eval", "-checkpoint", dir)
 	checkOneLineError(t, []string{"eval garbage"}, code, stderr, "checkpoint")
 
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"version": 99}`), 0o644)
-	code, _, stderr = gfn(t, "sample", "-checkpoint", dir)
+	code, _, stderr = gfnRun(t, "sample", "-checkpoint", dir)
 	checkOneLineError(t, []string{"sample bad config"}, code, stderr, "config version 99")
 }

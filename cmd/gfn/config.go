@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gogfn/gogfn/nn"
 )
 
 // configVersion is the version of config.json. Bump it when a field changes
@@ -141,7 +143,29 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 	case f.Out == "":
 		return nil, errors.New("-out must not be empty")
 	}
-	return f, nil
+	return f, f.checkApplies()
+}
+
+// checkApplies rejects flags given on the command line that the chosen loss
+// would ignore.
+func (f *trainFlags) checkApplies() error {
+	dqn := f.Loss == "softdqn" || f.Loss == "mdqn"
+	for _, c := range []struct {
+		flag    string
+		applies bool
+		to      string
+	}{
+		{"subtb-lambda", f.Loss == "subtb", "subtb"},
+		{"lr-logz", f.Loss == "tb", "tb (the only loss with a learned log Z)"},
+		{"temperature", !dqn, "the policy-based losses (softdqn and mdqn sample from softmax(Q/λ))"},
+		{"clip", !dqn, "the policy-based losses"},
+		{"resume", !dqn, "the policy-based losses (softdqn and mdqn checkpoints do not hold the replay buffer)"},
+	} {
+		if f.set[c.flag] && !c.applies {
+			return fmt.Errorf("-%s applies only to -loss %s", c.flag, c.to)
+		}
+	}
+	return nil
 }
 
 // fillReward resolves -reward and -r0/-r1/-r2 into R0, R1, R2.
@@ -285,31 +309,11 @@ func readConfig(dir string) (*config, error) {
 	return &c, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed, so that path holds either its old or its
-// new contents.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+// writeFileAtomic writes data to path atomically (see nn.WriteFileAtomic):
+// path holds either its old or its new contents.
+func writeFileAtomic(path string, data []byte) error {
+	return nn.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }

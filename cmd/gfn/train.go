@@ -33,6 +33,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = resumeConfig(f); err != nil {
 			return err
 		}
+		if cfg.Loss == "softdqn" || cfg.Loss == "mdqn" {
+			return badUsage(fmt.Errorf("-resume: a %s run cannot be resumed (its checkpoint does not hold the replay buffer)", cfg.Loss))
+		}
 	} else if _, err := os.Stat(ckpt); err == nil {
 		return fmt.Errorf("%s already holds a run: continue it with -resume or choose another -out", f.Out)
 	}

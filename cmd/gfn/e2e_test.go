@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// These tests run the command on the real library.
+
+// TestEndToEnd trains TB on a 4×4 grid for 50 iterations and then samples
+// from and evaluates the checkpoint.
+func TestEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := gfnRun(t, "train", "-height", "4", "-iters", "50", "-eval-every", "10",
+		"-hidden", "64,64", "-out", dir)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "Trained TB on a 4×4 hypergrid") {
+		t.Errorf("summary: %q", stdout)
+	}
+	rs := checkMetrics(t, dir)
+	if len(rs) != 6 {
+		t.Fatalf("%d records, want 6 (iterations 0, 10, …, 50)", len(rs))
+	}
+	last := rs[5]
+	if last["iter"].(float64) != 50 || last["trajectories"].(float64) != 50*16 {
+		t.Errorf("last record: %v", last)
+	}
+	for _, k := range []string{"l1", "kl", "logz", "true_logz", "emp_l1_mean", "emp_kl"} {
+		if v, ok := last[k].(float64); !ok || v != v {
+			t.Errorf("last record: %s = %v, want a number", k, last[k])
+		}
+	}
+	checkPNG(t, filepath.Join(dir, l1PlotFile))
+	checkPNG(t, filepath.Join(dir, distPlotFile))
+
+	code, stdout, stderr = gfnRun(t, "sample", "-checkpoint", filepath.Join(dir, checkpointFile), "-n", "25")
+	if code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, stderr)
+	}
+	checkSamples(t, stdout, 25, 2, 4)
+
+	code, stdout, stderr = gfnRun(t, "eval", "-checkpoint", dir, "-json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, stderr)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatalf("eval -json: %v: %q", err, stdout)
+	}
+	// The checkpoint holds the final model, so eval repeats the last record.
+	for _, k := range []string{"l1", "kl", "logz", "true_logz"} {
+		if m[k] != last[k] {
+			t.Errorf("eval %s = %v, the last record says %v", k, m[k], last[k])
+		}
+	}
+
+	// Resuming continues where the run stopped.
+	code, _, stderr = gfnRun(t, "train", "-resume", "-out", dir, "-iters", "60", "-eval-every", "10")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if rs := checkMetrics(t, dir); len(rs) != 7 || rs[6]["trajectories"].(float64) != 60*16 {
+		t.Errorf("after resuming: %d records, last %v", len(rs), rs[len(rs)-1])
+	}
+
+	// A corrupt checkpoint is reported in one line.
+	b, _ := os.ReadFile(filepath.Join(dir, checkpointFile))
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(filepath.Join(dir, checkpointFile), b, 0o644)
+	code, _, stderr = gfnRun(t, "eval", "-checkpoint", dir)
+	checkOneLineError(t, []string{"eval corrupt"}, code, stderr, "checkpoint")
+}
+
+// TestEveryLoss runs a few iterations of every loss, then sample and eval.
+func TestEveryLoss(t *testing.T) {
+	for _, loss := range losses {
+		t.Run(loss, func(t *testing.T) {
+			dir := t.TempDir()
+			code, _, stderr := gfnRun(t, "train", "-loss", loss, "-height", "3", "-iters", "20",
+				"-eval-every", "10", "-hidden", "16", "-out", dir)
+			if code != 0 {
+				t.Fatalf("train: exit %d: %s", code, stderr)
+			}
+			if rs := checkMetrics(t, dir); len(rs) != 3 {
+				t.Errorf("%d records, want 3", len(rs))
+			}
+			if code, stdout, stderr := gfnRun(t, "sample", "-checkpoint", dir, "-n", "5"); code != 0 {
+				t.Errorf("sample: exit %d: %s", code, stderr)
+			} else {
+				checkSamples(t, stdout, 5, 2, 3)
+			}
+			if code, _, stderr := gfnRun(t, "eval", "-checkpoint", dir); code != 0 {
+				t.Errorf("eval: exit %d: %s", code, stderr)
+			}
+			if loss == "softdqn" || loss == "mdqn" {
+				code, _, stderr := gfnRun(t, "train", "-resume", "-out", dir, "-iters", "30")
+				checkOneLineError(t, []string{"resume " + loss}, code, stderr, "cannot be resumed")
+			}
+		})
+	}
+}

@@ -199,3 +199,20 @@ func (e *Env) LogZ() float64 {
 	z := e.R.R0*math.Pow(float64(e.H), d) + e.R.R1*math.Pow(nOut, d) + e.R.R2*math.Pow(nRing, d)
 	return math.Log(z)
 }
+
+// MaxEntLogPB writes the "MaxEnt" backward policy of Mohammadpour et al. 2024
+// at s into dst (length D): P_B(s − e_b | s) = n(s − e_b)/n(s), where n counts
+// the paths from s₀, which on the hypergrid is x_b / Σᵢ xᵢ; −Inf at invalid
+// actions (and everywhere at s₀). Use it as gfn.PolicyConfig.FixedLogPB.
+func (e *Env) MaxEntLogPB(dst []float64, s gfn.State) {
+	var sum int
+	for _, v := range s[:e.D] {
+		sum += v
+	}
+	for i, v := range s[:e.D] {
+		dst[i] = math.Inf(-1)
+		if v > 0 {
+			dst[i] = math.Log(float64(v) / float64(sum))
+		}
+	}
+}

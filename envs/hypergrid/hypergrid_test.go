@@ -117,3 +117,38 @@ func Example() {
 	// |X| = 160000, log Z = 8.6433
 	// R(2,3,16,17) = 2.501
 }
+
+func TestMaxEntLogPB(t *testing.T) {
+	// n(x) = (Σx)!/Πxᵢ! paths reach x; P_B(parent) = n(parent)/n(x).
+	e := New(3, 6, Standard)
+	paths := func(x gfn.State) float64 {
+		s := 0
+		den := 1.0
+		for _, v := range x {
+			s += v
+			den *= math.Gamma(float64(v + 1))
+		}
+		return math.Gamma(float64(s+1)) / den
+	}
+	x := gfn.State{2, 0, 3}
+	dst := make([]float64, 3)
+	e.MaxEntLogPB(dst, x)
+	var total float64
+	for b, l := range dst {
+		if x[b] == 0 {
+			if !math.IsInf(l, -1) {
+				t.Errorf("invalid action %d has log P_B %v", b, l)
+			}
+			continue
+		}
+		p := gfn.State{x[0], x[1], x[2]}
+		p[b]--
+		if want := paths(p) / paths(x); math.Abs(math.Exp(l)-want) > 1e-12 {
+			t.Errorf("P_B(%d) = %v, want %v", b, math.Exp(l), want)
+		}
+		total += math.Exp(l)
+	}
+	if math.Abs(total-1) > 1e-12 {
+		t.Errorf("P_B sums to %v", total)
+	}
+}

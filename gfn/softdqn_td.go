@@ -149,6 +149,12 @@ func TDLoss(t *autograd.Tape, q QFunction, tr *Transitions, y, w []float64, squa
 		panic(fmt.Sprintf("gfn: TDLoss of %d transitions with %d targets, %d weights", n, len(y), len(w)))
 	}
 	pred := t.Pick(q.Q(t, tr.States, n), tr.Actions[:n])
+	return tdLoss(t, pred, y[:n], w, squared)
+}
+
+// tdLoss is TDLoss from the predictions pred [n×1] = Q(sᵢ, aᵢ).
+func tdLoss(t *autograd.Tape, pred *autograd.Node, y, w []float64, squared bool) (loss, elem *autograd.Node) {
+	n, _ := pred.Dims()
 	yt := t.Input(n, 1)
 	copy(yt.Value.RawMatrix().Data, y[:n])
 	if squared {

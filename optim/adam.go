@@ -2,6 +2,7 @@ package optim
 
 import (
 	"encoding"
+	"fmt"
 	"math"
 
 	"github.com/gogfn/gogfn/autograd"
@@ -60,16 +61,46 @@ func (o *Adam) Step() {
 		step, decay := lr/c1, 1-lr*wd
 		for _, p := range ps {
 			gr := raw(p.Grad)
-			w, m, v := raw(p.Value)[:len(gr)], o.st.bufs[k][:len(gr)], o.st.bufs[k+1][:len(gr)]
+			adamUpdate(raw(p.Value), gr, o.st.bufs[k], o.st.bufs[k+1], b1, ob1, b2, ob2, ic2, step, decay, eps)
 			k += 2
-			for j, gj := range gr {
-				mj := b1*m[j] + ob1*gj
-				vj := b2*v[j] + ob2*gj*gj
-				m[j], v[j] = mj, vj
-				w[j] = w[j]*decay - step*mj/(math.Sqrt(vj*ic2)+eps)
-			}
-			clear(gr)
 		}
+	}
+}
+
+// adamFunc is the signature of the Adam kernels: adamGo and, on amd64, the
+// assembly kernels.
+type adamFunc func(w, g, m, v []float64, b1, ob1, b2, ob2, ic2, step, decay, eps float64)
+
+// adamGo is the portable Adam kernel. For j < len(g) it sets
+//
+//	m[j] ← b1·m[j] + ob1·g[j]
+//	v[j] ← b2·v[j] + ob2·g[j]·g[j]
+//	w[j] ← w[j]·decay − step·m[j] / (√(v[j]·ic2) + eps)
+//	g[j] ← 0
+//
+// rounding after every operation, in this order. The explicit float64
+// conversions forbid the compiler to fuse a multiply and an add (the Go spec
+// allows it, and arm64 or GOAMD64=v3 builds do it), so the result is the same
+// on every platform and bit-identical to the assembly kernels, which use
+// separate, correctly rounded vector instructions.
+//
+// It panics if w, m or v is shorter than g.
+func adamGo(w, g, m, v []float64, b1, ob1, b2, ob2, ic2, step, decay, eps float64) {
+	checkAdamLens(w, g, m, v)
+	w, m, v = w[:len(g)], m[:len(g)], v[:len(g)]
+	for j, gj := range g {
+		mj := float64(b1*m[j]) + float64(ob1*gj)
+		vj := float64(b2*v[j]) + float64(float64(ob2*gj)*gj)
+		m[j], v[j] = mj, vj
+		w[j] = float64(w[j]*decay) - float64(step*mj)/(math.Sqrt(float64(vj*ic2))+eps)
+		g[j] = 0
+	}
+}
+
+// checkAdamLens panics if w, m or v is shorter than g.
+func checkAdamLens(w, g, m, v []float64) {
+	if len(w) < len(g) || len(m) < len(g) || len(v) < len(g) {
+		panic(fmt.Sprintf("optim: Adam kernel with %d gradients but %d weights, %d and %d moments", len(g), len(w), len(m), len(v)))
 	}
 }
 

@@ -37,7 +37,7 @@ type SoftDQN struct {
 	// nil means UniformBackward, which needs a Reversible Env.
 	PB BackwardPolicy
 
-	Alpha   float64 // Munchausen α; 0 is Soft DQN (0.15 for M-DQN in the paper)
+	Alpha   float64 // Munchausen α; 0 is Soft DQN (MunchausenAlpha = 0.15 for M-DQN)
 	L0      float64 // lower clip of the Munchausen term; 0 means −100
 	Double  bool    // double-DQN bootstrap (see TD)
 	Squared bool    // squared TD error instead of Huber with δ = 1
@@ -94,6 +94,10 @@ type SoftDQN struct {
 	samples            *Empirical
 	enum               Enumerable
 }
+
+// MunchausenAlpha is the Munchausen coefficient α of Tiapkin et al. 2024 in
+// every experiment (with λ = 1/(1−α)).
+const MunchausenAlpha = 0.15
 
 // SoftDQNStats describes one iteration.
 type SoftDQNStats struct {
@@ -182,7 +186,7 @@ func (s *SoftDQN) warmUp() {
 }
 
 // Step runs one iteration. It returns an ErrNonFinite, without updating the
-// parameters, if the loss is not finite.
+// parameters, if the loss or the TD error of a new transition is not finite.
 // It panics if Env, Q, Target or Rng is nil, Alpha is outside [0, 1), PB is
 // nil for an environment that is not Reversible, or a trajectory exceeds
 // Spec.MaxLen.
@@ -194,7 +198,10 @@ func (s *SoftDQN) Step() (SoftDQNStats, error) {
 	st := SoftDQNStats{Iteration: it, Loss: math.NaN(), Beta: s.beta()}
 	s.rollout()
 	st.Transitions = s.roll.N
-	s.add()
+	if err := s.add(); err != nil {
+		s.it++
+		return st, err
+	}
 	ls := s.LearningStarts
 	if ls == 0 {
 		ls = 16
@@ -231,12 +238,12 @@ func (s *SoftDQN) beta() float64 {
 // buffer, with their current TD errors as priorities for a prioritized one.
 // The rollout evaluated Q_tgt(s,·) at every source state (s.qTgt), which
 // also gives Q_tgt(s′,·) through succ.
-func (s *SoftDQN) add() {
+func (s *SoftDQN) add() error {
 	tr := &s.roll
 	s.PB.LogPB(tr)
 	if !s.replay.Prioritized() {
 		s.replay.Add(tr, nil)
-		return
+		return nil
 	}
 	n, a := tr.N, tr.NumActions
 	qT := s.qTgt[:n*a]
@@ -261,9 +268,13 @@ func (s *SoftDQN) add() {
 		if tr.Done[k] {
 			e *= leaf
 		}
+		if math.IsNaN(e) || math.IsInf(e, 0) {
+			return ErrNonFinite{Step: s.it + 1, Loss: e, Where: "loss"}
+		}
 		s.errs[k] = e
 	}
 	s.replay.Add(tr, s.errs)
+	return nil
 }
 
 func (s *SoftDQN) tdLoss(r float64) float64 {

@@ -1,6 +1,7 @@
 package gfn_test
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -232,5 +233,20 @@ func TestSoftDQNHelperStops(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after the trainer was dropped, %d before", n, before)
+	}
+}
+
+func TestSoftDQNNonFinite(t *testing.T) {
+	env := hypergrid.New(2, 4, hypergrid.Standard)
+	s := sdqnTrainer(env, []int{8}, 7)
+	s.LearningStarts = -1
+	if _, err := s.Step(); err != nil {
+		t.Fatal(err)
+	}
+	s.Target.Params()[0].Value.RawMatrix().Data[0] = math.Inf(1)
+	_, err := s.Step()
+	var nf gfn.ErrNonFinite
+	if !errors.As(err, &nf) {
+		t.Fatalf("Step with an infinite target weight: %v, want ErrNonFinite", err)
 	}
 }

@@ -98,21 +98,34 @@ func formatEval(r *record) string {
 	return s
 }
 
-// summary is the closing sentence of a run.
+// summary is the closing sentences of a run.
 func summary(cfg *config, r *record, iters int, elapsed time.Duration, itPerSec float64) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Trained %s on a %s hypergrid (%s) for %d iterations (%d trajectories) in %.1f s, %.0f iterations/s.\n",
-		strings.ToUpper(cfg.Loss), gridString(cfg.NDim, cfg.Height), cfg.rewardString(), iters, r.Trajectories,
+	grid := gridString(cfg.NDim, cfg.Height)
+	fmt.Fprintf(&b, "Trained %s on %s %s hypergrid (%s): %d iterations, %d trajectories, %.1f s, %.0f iterations/s.\n",
+		strings.ToUpper(cfg.Loss), article(grid), grid, cfg.rewardString(), iters, r.Trajectories,
 		elapsed.Seconds(), itPerSec)
-	fmt.Fprintf(&b, "Its samples are L1 = %.4f from the reward distribution (KL %.4f, %s)",
+	fmt.Fprintf(&b, "The sampler's exact distribution is L1 = %.4f from the target (KL %.4f): %s",
 		r.L1, r.KL, closeness(r.L1))
 	if r.LogZ != nil {
-		fmt.Fprintf(&b, ", and its log Z = %.4f is %.4f from the true %.4f", *r.LogZ,
-			math.Abs(*r.LogZ-r.TrueLogZ), r.TrueLogZ)
+		fmt.Fprintf(&b, "; its learned log Z = %.4f against the true %.4f (off by %.4f)", *r.LogZ,
+			r.TrueLogZ, math.Abs(*r.LogZ-r.TrueLogZ))
 	}
 	b.WriteString(".\n")
 	return b.String()
 }
+
+// article returns the indefinite article of a number written in digits.
+func article(digits string) string {
+	for _, p := range []string{"8", "11", "18"} {
+		if strings.HasPrefix(digits, p) && (p != "11" && p != "18" || len(digits) == 2 || !isDigit(digits[2])) {
+			return "an"
+		}
+	}
+	return "a"
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // closeness puts an exact L1 distance (total variation ×2) into words.
 func closeness(l1 float64) string {

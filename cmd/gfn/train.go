@@ -204,13 +204,14 @@ func train(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr 
 			if err := evaluate(); err != nil {
 				return err
 			}
+		} else {
+			pr.step(it, s.Trajectories(), rate, lossSum/float64(lossN))
 		}
 		if stopped || it == f.Iters || (f.CheckpointEvery > 0 && it%f.CheckpointEvery == 0) {
 			if err := checkpoint(); err != nil {
 				return err
 			}
 		}
-		pr.step(it, s.Trajectories(), rate, loss)
 	}
 	pr.done()
 	if err := mf.Sync(); err != nil {

@@ -25,19 +25,28 @@ var grids = []struct{ d, h int }{{2, 8}, {4, 20}}
 // the benchmark framework's repeated calls (b.N = 1, 100, …) do not repeat
 // the warm-up, with a tape and batch of the benchmark's own.
 type tbRun struct {
-	tr    *gfn.Trainer
-	tape  autograd.Tape
-	batch gfn.Batch
+	tr     *gfn.Trainer
+	tape   autograd.Tape
+	batch  gfn.Batch
+	scores gfn.Scores
 }
 
 var warmed = map[[2]int]*tbRun{}
 
 // step is one iteration of Trainer.Step without its bookkeeping, timed by
 // phase into split when it is not nil. It returns the number of transitions.
-func (r *tbRun) step(split *[4]time.Duration) int {
+// With recompute it samples without recording and scores the batch in one
+// batched pass (TrainerConfig.Recompute).
+func (r *tbRun) step(split *[4]time.Duration, recompute bool) int {
 	t0 := time.Now()
 	r.tape.Reset()
-	sc := r.tr.Sampler.Rollout(&r.batch, &r.tape, 16)
+	var sc *gfn.Scores
+	if recompute {
+		r.tr.Sampler.Sample(&r.batch, 16)
+		sc = r.tr.Policy.Score(&r.scores, &r.tape, &r.batch)
+	} else {
+		sc = r.tr.Sampler.Rollout(&r.batch, &r.tape, 16)
+	}
 	t1 := time.Now()
 	loss := r.tr.Objective.Loss(&r.tape, &r.batch, sc)
 	t2 := time.Now()
@@ -66,7 +75,10 @@ func newTBRun(b testing.TB, d, h int) *tbRun {
 	}
 	r := &tbRun{tr: tr}
 	for range warmup {
-		r.step(nil)
+		r.step(nil, false)
+	}
+	for range 20 { // grow the arena for the other mode
+		r.step(nil, true)
 	}
 	for range warmup / 4 { // grow the trainer's own tape too
 		if _, err := tr.Step(); err != nil {
@@ -81,25 +93,33 @@ func newTBRun(b testing.TB, d, h int) *tbRun {
 // trajectories, TB loss, backward, Adam) and reports its split: ns/op of
 // sampling (the rollout's forward passes included), loss, backward and
 // optimizer, and the mean trajectory length. The model keeps training during
-// the benchmark, as in a real run, after a warm-up.
+// the benchmark, as in a real run, after a warm-up. The ",recompute" variants
+// use TrainerConfig.Recompute (sampling includes the batched scoring pass).
 func BenchmarkTrainHypergrid(b *testing.B) {
 	for _, g := range grids {
-		b.Run(fmt.Sprintf("D=%d,H=%d", g.d, g.h), func(b *testing.B) {
-			r := newTBRun(b, g.d, g.h)
-			var split [4]time.Duration
-			var m int
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				m += r.step(&split)
+		for _, recompute := range []bool{false, true} {
+			name := fmt.Sprintf("D=%d,H=%d", g.d, g.h)
+			if recompute {
+				name += ",recompute"
 			}
-			n := float64(b.N)
-			for i, name := range []string{"sample", "loss", "backward", "adam"} {
-				b.ReportMetric(float64(split[i].Nanoseconds())/n, name+"-ns/op")
-			}
-			b.ReportMetric(float64(m)/n/16, "transitions/traj")
-		})
+			b.Run(name, func(b *testing.B) { benchTrain(b, newTBRun(b, g.d, g.h), recompute) })
+		}
 	}
+}
+
+func benchTrain(b *testing.B, r *tbRun, recompute bool) {
+	var split [4]time.Duration
+	var m int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m += r.step(&split, recompute)
+	}
+	n := float64(b.N)
+	for i, name := range []string{"sample", "loss", "backward", "adam"} {
+		b.ReportMetric(float64(split[i].Nanoseconds())/n, name+"-ns/op")
+	}
+	b.ReportMetric(float64(m)/n/16, "transitions/traj")
 }
 
 // BenchmarkTrainerStep is BenchmarkTrainHypergrid through Trainer.Step (the

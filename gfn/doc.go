@@ -40,7 +40,9 @@
 //   - Trainer (trainer.go) runs the on-policy loop (sample, loss, backward,
 //     Adam step) with optional replay, gradient clipping and a separate
 //     optimizer for a learned P_B; it saves atomic, checksummed checkpoints
-//     from which a run continues bit-identically.
+//     from which a run continues bit-identically. TrainerConfig.Recompute
+//     trades the recorded per-step passes for one batched scoring pass, which
+//     is faster with small batches (bench/gfn_test.go).
 //   - Metrics (metrics.go): for an Enumerable env, TargetDistribution (R/Z
 //     and log Z), ExactDistribution (the terminal distribution of P_F by
 //     dynamic programming over the states in topological order), Compare

@@ -20,8 +20,21 @@ func packA(dst []float64, tA bool, a []float64, lda int, alpha float64, i0, mb, 
 			}
 			continue
 		}
-		// op(A)[i, p] = a[i·lda + p]: each row is contiguous, written with stride mr.
-		for r := 0; r < rows; r++ {
+		// op(A)[i, p] = a[i·lda + p]: each row is contiguous. Four rows
+		// are read together so that each k step writes four adjacent
+		// values.
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			s0 := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
+			s1 := a[(i+r+1)*lda+p0 : (i+r+1)*lda+p0+kb]
+			s2 := a[(i+r+2)*lda+p0 : (i+r+2)*lda+p0+kb]
+			s3 := a[(i+r+3)*lda+p0 : (i+r+3)*lda+p0+kb]
+			for p := range s0 {
+				d := panel[p*mr+r : p*mr+r+4 : p*mr+r+4]
+				d[0], d[1], d[2], d[3] = alpha*s0[p], alpha*s1[p], alpha*s2[p], alpha*s3[p]
+			}
+		}
+		for ; r < rows; r++ {
 			src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
 			for p, v := range src {
 				panel[p*mr+r] = alpha * v

@@ -20,7 +20,10 @@ import (
 //	w ← w − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 //
 // This is PyTorch's torch.optim.AdamW update. Moment buffers are allocated on
-// the first Step; later Steps allocate nothing.
+// the first Step; later Steps allocate nothing. On amd64 the update runs as
+// AVX-512 or AVX2 assembly; every operation is rounded separately, with no
+// fused multiply-add, so results are bit-identical on every CPU and
+// architecture.
 type Adam struct {
 	Params       []*autograd.Node
 	LR           float64  // learning rate of Params; 0 means 1e-3

@@ -63,8 +63,7 @@ func (o *Adam) Step() {
 		ps, lr, wd := group(g, o.Params, or(o.LR, 1e-3)*scale, o.WeightDecay, scale, o.Groups)
 		step, decay := lr/c1, 1-lr*wd
 		for _, p := range ps {
-			gr := raw(p.Grad)
-			adamUpdate(raw(p.Value), gr, o.st.bufs[k], o.st.bufs[k+1], b1, ob1, b2, ob2, ic2, step, decay, eps)
+			adamUpdate(raw(p.Value), raw(p.Grad), o.st.bufs[k], o.st.bufs[k+1], b1, ob1, b2, ob2, ic2, step, decay, eps)
 			k += 2
 		}
 	}

@@ -24,6 +24,8 @@ func adamAVX2(n int, wp, gp, mp, vp *float64, b1, ob1, b2, ob2, ic2, step, decay
 // supports. Tests set it to force a path.
 var adamKernel = bestAdamKernel()
 
+// bestAdamKernel asks autograd/gemm what the CPU supports. Its AVX2 also
+// requires FMA, which these kernels do not use; CPUs with AVX2 have both.
 func bestAdamKernel() adamFunc {
 	switch {
 	case gemm.Supported(gemm.AVX512):

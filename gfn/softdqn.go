@@ -87,8 +87,6 @@ type SoftDQN struct {
 	curMask            []bool
 	last, succ         []int
 	qOn, qNext, qsa    []float64
-	qTgt               []float64 // [rollout transitions × A] Q_tgt(s,·), from the helper
-	help               *helper
 	y, errs, w         []float64
 	both               []int
 	samples            *Empirical
@@ -156,9 +154,7 @@ func (s *SoftDQN) init() {
 	}
 	b := orInt(s.Trajectories, 16)
 	s.cur, s.curMask, s.last = make([]int, b*d), make([]bool, b*a), make([]int, b)
-	s.qTgt = make([]float64, b*s.spec.MaxLen*a)
-	s.help = newHelper(s)
-	s.warmUp()
+	s.warmUp(b * s.spec.MaxLen)
 	if e, ok := s.Env.(Enumerable); ok {
 		s.enum = e
 		s.samples = NewEmpirical(e.NumStates(), s.Window)
@@ -166,22 +162,21 @@ func (s *SoftDQN) init() {
 	s.ready = true
 }
 
-// warmUp sizes the arenas of the helper's tape and of ttape for the largest
-// passes they make, so that later iterations do not grow them: the passes
-// run on copies of s₀.
-func (s *SoftDQN) warmUp() {
-	n := 2 * orInt(s.BatchSize, 256)
+// warmUp sizes the target tape's arena for the largest pass it will make
+// (n rollout states, or twice the batch), so that later iterations do not
+// grow it: the passes run on n copies of s₀.
+func (s *SoftDQN) warmUp(n int) {
+	n = max(n, 2*orInt(s.BatchSize, 256))
 	d := s.spec.StateDim
 	states := make([]int, n*d)
 	s.Env.Start(State(states[:d]))
 	for i := 1; i < n; i++ {
 		copy(states[i*d:(i+1)*d], states[:d])
 	}
-	s.help.start(s.Target, states, n, nil)
-	s.help.wait()
+	s.ttape.Reset()
+	s.Target.Q(&s.ttape, states, n)
 	if s.Double {
-		s.ttape.Reset()
-		s.Q.Q(&s.ttape, states, n/2)
+		s.Q.Q(&s.ttape, states, n)
 	}
 }
 
@@ -236,8 +231,8 @@ func (s *SoftDQN) beta() float64 {
 
 // add computes log P_B of the rollout's transitions and adds them to the
 // buffer, with their current TD errors as priorities for a prioritized one.
-// The rollout evaluated Q_tgt(s,·) at every source state (s.qTgt), which
-// also gives Q_tgt(s′,·) through succ.
+// One target-network pass over the rollout's source states gives both
+// Q_tgt(s,·) and, through succ, Q_tgt(s′,·).
 func (s *SoftDQN) add() error {
 	tr := &s.roll
 	s.PB.LogPB(tr)
@@ -246,7 +241,8 @@ func (s *SoftDQN) add() error {
 		return nil
 	}
 	n, a := tr.N, tr.NumActions
-	qT := s.qTgt[:n*a]
+	s.ttape.Reset()
+	qT := s.Target.Q(&s.ttape, tr.States, n).Value.RawMatrix().Data
 	s.qNext = grow(s.qNext, n*a)
 	var qOnNext []float64
 	if s.Double {
@@ -294,30 +290,21 @@ func (s *SoftDQN) learn(beta float64) (float64, error) {
 	}
 	a, d := b.NumActions, b.StateDim
 
-	// The target network runs on the helper goroutine while this one runs the
-	// online network; the online values at s′ for Double go on ttape, so
-	// that Backward traverses neither.
+	// Targets, from the target network (and the online one for Double), on a
+	// tape of their own so that Backward does not traverse them.
+	s.ttape.Reset()
 	var qNext, qCur, qOn []float64
 	if s.Alpha > 0 {
 		s.both = grow(s.both, 2*n*d)
 		copy(s.both, b.States[:n*d])
 		copy(s.both[n*d:], b.Next[:n*d])
-		s.help.start(s.Target, s.both, 2*n, nil)
-	} else {
-		s.help.start(s.Target, b.Next, n, nil)
-	}
-	t := &s.tape
-	t.Reset()
-	pred := t.Pick(s.Q.Q(t, b.States, n), b.Actions)
-	if s.Double {
-		s.ttape.Reset()
-		qOn = s.Q.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
-	}
-	q := s.help.wait()
-	if s.Alpha > 0 {
+		q := s.Target.Q(&s.ttape, s.both, 2*n).Value.RawMatrix().Data
 		qCur, qNext = q[:n*a], q[n*a:2*n*a]
 	} else {
-		qNext = q
+		qNext = s.Target.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
+	}
+	if s.Double {
+		qOn = s.Q.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
 	}
 	s.y, s.errs = grow(s.y, n), grow(s.errs, n)
 	s.td.Targets(s.y, b, qNext, qCur, qOn)
@@ -337,7 +324,9 @@ func (s *SoftDQN) learn(beta float64) (float64, error) {
 			}
 		}
 	}
-	loss, e := tdLoss(t, pred, s.y, w, s.Squared)
+	t := &s.tape
+	t.Reset()
+	loss, e := TDLoss(t, s.Q, b, s.y, w, s.Squared)
 	ev := e.Value.RawMatrix().Data
 	for k := range s.errs {
 		s.errs[k] = ev[k]

@@ -6,9 +6,7 @@ import "fmt"
 // softmax(Q_θ/λ) (mixed with Epsilon-uniform) into s.roll, one transition per
 // forward action, in the order they are taken. Along the way it keeps what
 // later stages would otherwise recompute: the masks of s and s′, the online
-// values Q_θ(s,·) (s.qOn) and Q_θ(s,a) (s.qsa), the target values Q_tgt(s,·)
-// for a prioritized buffer (s.qTgt, computed by the helper goroutine while
-// this one computes Q_θ), and s.succ[k], the index of the
+// values Q_θ(s,·) (s.qOn) and Q_θ(s,a) (s.qsa), and s.succ[k], the index of the
 // transition taken from the target of transition k (−1 when k is Done), so
 // that values at s′ can be read from those at the successor's source.
 // Terminal objects go into the empirical window.
@@ -32,22 +30,15 @@ func (s *SoftDQN) rollout() {
 	if sp.Exit {
 		exit = a - 1
 	}
-	per := s.replay.Prioritized()
 	nAct, k := bt, 0
 	for nAct > 0 {
-		if k+nAct > maxN {
-			panic(fmt.Sprintf("gfn: SoftDQN rollout longer than Spec.MaxLen = %d", sp.MaxLen))
-		}
-		if per { // Q_tgt(s,·) of this step's transitions k … k+nAct−1, for add
-			s.help.start(s.Target, cur, nAct, s.qTgt[k*a:(k+nAct)*a])
-		}
 		s.rtape.Reset()
 		qv := s.Q.Q(&s.rtape, cur, nAct).Value.RawMatrix().Data
-		if per {
-			s.help.wait()
-		}
 		w := 0 // survivors are compacted into rows [0, w) of cur
 		for i := 0; i < nAct; i++ {
+			if k == maxN {
+				panic(fmt.Sprintf("gfn: SoftDQN rollout longer than Spec.MaxLen = %d", sp.MaxLen))
+			}
 			src := State(cur[i*d : (i+1)*d])
 			m, q := curMask[i*a:(i+1)*a], qv[i*a:(i+1)*a]
 			act := SampleSoft(s.Rng, q, m, s.lambda, s.Epsilon)

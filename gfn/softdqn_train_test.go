@@ -4,10 +4,8 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/envs/hypergrid"
@@ -210,29 +208,6 @@ func TestSoftDQNAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("%+v: %v allocs per Step, want 0", c, allocs)
 		}
-	}
-}
-
-// TestSoftDQNHelperStops checks that the helper goroutine of a trainer that
-// is no longer referenced ends.
-func TestSoftDQNHelperStops(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
-		env := hypergrid.New(2, 4, hypergrid.Standard)
-		s := sdqnTrainer(env, []int{8}, 6)
-		if _, err := s.Step(); err != nil {
-			t.Fatal(err)
-		}
-		if runtime.NumGoroutine() <= before {
-			t.Fatalf("no helper goroutine: %d goroutines before, %d after", before, runtime.NumGoroutine())
-		}
-	}()
-	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
-		runtime.GC()
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after the trainer was dropped, %d before", n, before)
 	}
 }
 

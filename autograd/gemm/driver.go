@@ -25,6 +25,11 @@ type buffers struct {
 func newBuffers() *buffers {
 	var na, nb, nt int
 	for _, kr := range kernels {
+		if kr != nil && kr.narrow != nil {
+			nt = max(nt, kr.narrow.mr*kr.narrow.nr)
+			na = max(na, kr.narrow.mc*kr.narrow.kc)
+			nb = max(nb, kr.narrow.kc*kr.narrow.nc)
+		}
 		if kr != nil {
 			na = max(na, kr.mc*kr.kc)
 			nb = max(nb, kr.kc*kr.nc)

@@ -344,3 +344,23 @@ func TestDgemmDotAndPacked(t *testing.T) {
 		}
 	})
 }
+
+// TestDgemmNarrow runs products with few columns, which some kernels hand to
+// a narrower tile, around that tile's blocking.
+func TestDgemmNarrow(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		kr := kernels[Current()]
+		if kr.narrow != nil {
+			kr = kr.narrow
+		}
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, n := range []int{1, 5, kr.nr - 1, kr.nr} {
+			for _, s := range []int{kr.mr - 1, kr.mr + 1, kr.mc + 1, kr.kc - 1, kr.kc + 1} {
+				for f := 0; f < 4; f++ {
+					checkDgemm(t, rng, dgemmCase{tA: f&1 != 0, tB: f&2 != 0, m: s, n: n, k: 37, alpha: 1, beta: betas[f%3], padA: 1, padB: 1, padC: 1})
+					checkDgemm(t, rng, dgemmCase{tA: f&1 != 0, tB: f&2 != 0, m: 19, n: n, k: s, alpha: -0.5, beta: betas[(f+1)%3], padC: 1})
+				}
+			}
+		}
+	})
+}

@@ -42,6 +42,9 @@ type kernel struct {
 	micro func(k int, a, b []float64, ldb int, c []float64, ldc int)
 	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
 	dot dotTile
+	// narrow, if not nil, replaces this kernel for products with at most
+	// narrow.nr columns.
+	narrow *kernel
 }
 
 // kernels is indexed by Kernel; nil entries are not built for this

@@ -15,6 +15,12 @@ import "unsafe"
 //go:noescape
 func kern512(k int, a, b *float64, ldb int, c *float64, ldc int)
 
+// kern512n is the AVX-512 8×8 tile for narrow products (n ≤ 8), where the
+// 8×24 tile would waste most of its work.
+//
+//go:noescape
+func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int)
+
 // kern256 is the AVX2+FMA 6×8 tile: 12 ymm accumulators.
 //
 //go:noescape
@@ -36,6 +42,10 @@ func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc int) {
 	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
 
+func microAVX512n(k int, a, b []float64, ldb int, c []float64, ldc int) {
+	kern512n(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+}
+
 func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc int) {
 	kern256(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
@@ -45,6 +55,7 @@ func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc int) {
 // (24 KB) together in the 48 KB L1 cache; with kc = 256 the B panel alone
 // fills it and the kernel measured up to 2× slower per flop on this machine.
 var (
-	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, micro: microAVX512, dot: dotAVX512}
-	archAVX2   = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
+	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, micro: microAVX512, dot: dotAVX512,
+		narrow: &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX512n}}
+	archAVX2 = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
 )

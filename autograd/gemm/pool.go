@@ -89,6 +89,9 @@ func worker() {
 // calling goroutine when it is small and split across the worker pool when
 // it is large.
 func run(kr *kernel, p *params) {
+	if kr.narrow != nil && p.n <= kr.narrow.nr {
+		kr = kr.narrow
+	}
 	p.dot = useDot(kr, p)
 	nw := 1
 	if 2*p.m*p.n*p.k >= parallelFlops {

@@ -95,12 +95,12 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 						ap := buf.a[ir*kb : ir*kb+mr*kb]
 						rows := min(mr, mb-ir)
 						off := (ic+ir)*p.ldc + jc + jr
-						if rows == mr && cols == nr {
-							kr.micro(kb, ap, bp, ldb, p.c[off:], p.ldc)
+						if kr.masked || rows == mr && cols == nr {
+							kr.micro(kb, ap, bp, ldb, p.c[off:], p.ldc, rows, cols)
 							continue
 						}
 						clear(tile)
-						kr.micro(kb, ap, bp, ldb, tile, nr)
+						kr.micro(kb, ap, bp, ldb, tile, nr, mr, nr)
 						for r := 0; r < rows; r++ {
 							dst := p.c[off+r*p.ldc : off+r*p.ldc+cols]
 							for j, v := range tile[r*nr : r*nr+cols] {

@@ -38,8 +38,12 @@ func (k Kernel) String() string {
 type kernel struct {
 	mr, nr, mc, kc, nc int
 	// micro computes C[mr×nr] += A·B where a holds k steps of mr packed
-	// values and b holds k rows of nr values, ldb apart.
-	micro func(k int, a, b []float64, ldb int, c []float64, ldc int)
+	// values and b holds k rows of nr values, ldb apart. A masked kernel
+	// updates only the first rows×cols corner of C; the others always
+	// update the whole tile, so the driver gives them a scratch tile at
+	// ragged edges.
+	micro  func(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int)
+	masked bool
 	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
 	dot dotTile
 	// narrow, if not nil, replaces this kernel for products with at most

@@ -13,13 +13,13 @@ import "unsafe"
 // one broadcast of A per row and k step.
 //
 //go:noescape
-func kern512(k int, a, b *float64, ldb int, c *float64, ldc int)
+func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
 
 // kern512n is the AVX-512 8×8 tile for narrow products (n ≤ 8), where the
 // 8×24 tile would waste most of its work.
 //
 //go:noescape
-func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int)
+func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
 
 // kern256 is the AVX2+FMA 6×8 tile: 12 ymm accumulators.
 //
@@ -38,15 +38,24 @@ func dotAVX512(k8 int, a []float64, lda int, b []float64, ldb int, c []float64, 
 	dot512(k8, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, alpha)
 }
 
-func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc int) {
-	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int) {
+	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols))
 }
 
-func microAVX512n(k int, a, b []float64, ldb int, c []float64, ldc int) {
-	kern512n(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+func microAVX512n(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int) {
+	kern512n(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols))
 }
 
-func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc int) {
+// laneMasks returns the AVX-512 opmasks of the first cols columns of a tile
+// row, one byte per vector of eight doubles.
+func laneMasks(cols int) uint64 {
+	if cols >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<cols - 1
+}
+
+func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int) {
 	kern256(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
 
@@ -55,7 +64,7 @@ func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc int) {
 // (24 KB) together in the 48 KB L1 cache; with kc = 256 the B panel alone
 // fills it and the kernel measured up to 2× slower per flop on this machine.
 var (
-	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, micro: microAVX512, dot: dotAVX512,
-		narrow: &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX512n}}
+	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, masked: true, micro: microAVX512, dot: dotAVX512,
+		narrow: &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, masked: true, micro: microAVX512n}}
 	archAVX2 = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
 )

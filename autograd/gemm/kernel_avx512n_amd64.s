@@ -2,10 +2,11 @@
 
 #include "textflag.h"
 
-// func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int)
+// func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
 // computes C[8×8] += A·B for a packed A micro-panel (8 doubles per k step)
 // and a B micro-panel whose rows of 8 doubles are ldb doubles apart.
-TEXT ·kern512n(SB), NOSPLIT, $0-48
+// Only the first rows rows of C, and in each the lanes set in masks, are updated.
+TEXT ·kern512n(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -89,28 +90,46 @@ tail:
 	ADDQ $64, SI
 	ADDQ R9, DI
 store:
-	VADDPD 0(DX), Z0, Z0
-	VMOVUPD Z0, 0(DX)
+	MOVQ rows+48(FP), R10
+	MOVQ masks+56(FP), AX
+	KMOVW AX, K1
+	VADDPD 0(DX), Z0, K1, Z0
+	VMOVUPD Z0, K1, 0(DX)
+	CMPQ R10, $1
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z1, Z1
-	VMOVUPD Z1, 0(DX)
+	VADDPD 0(DX), Z1, K1, Z1
+	VMOVUPD Z1, K1, 0(DX)
+	CMPQ R10, $2
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z2, Z2
-	VMOVUPD Z2, 0(DX)
+	VADDPD 0(DX), Z2, K1, Z2
+	VMOVUPD Z2, K1, 0(DX)
+	CMPQ R10, $3
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z3, Z3
-	VMOVUPD Z3, 0(DX)
+	VADDPD 0(DX), Z3, K1, Z3
+	VMOVUPD Z3, K1, 0(DX)
+	CMPQ R10, $4
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z4, Z4
-	VMOVUPD Z4, 0(DX)
+	VADDPD 0(DX), Z4, K1, Z4
+	VMOVUPD Z4, K1, 0(DX)
+	CMPQ R10, $5
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z5, Z5
-	VMOVUPD Z5, 0(DX)
+	VADDPD 0(DX), Z5, K1, Z5
+	VMOVUPD Z5, K1, 0(DX)
+	CMPQ R10, $6
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z6, Z6
-	VMOVUPD Z6, 0(DX)
+	VADDPD 0(DX), Z6, K1, Z6
+	VMOVUPD Z6, K1, 0(DX)
+	CMPQ R10, $7
+	JEQ done
 	ADDQ R8, DX
-	VADDPD 0(DX), Z7, Z7
-	VMOVUPD Z7, 0(DX)
+	VADDPD 0(DX), Z7, K1, Z7
+	VMOVUPD Z7, K1, 0(DX)
+done:
 	VZEROUPPER
 	RET

@@ -36,6 +36,10 @@ type SoftDQN struct {
 	// PB is the backward policy whose log-probabilities are the rewards;
 	// nil means UniformBackward, which needs a Reversible Env.
 	PB BackwardPolicy
+	// RefreshPB recomputes log P_B of every sampled batch with PB, for a
+	// backward policy that changes during training (a learned P_B);
+	// otherwise the rewards computed when a transition was added are used.
+	RefreshPB bool
 
 	Alpha   float64 // Munchausen α; 0 is Soft DQN (MunchausenAlpha = 0.15 for M-DQN)
 	L0      float64 // lower clip of the Munchausen term; 0 means −100
@@ -289,6 +293,9 @@ func (s *SoftDQN) learn(beta float64) (float64, error) {
 		return math.NaN(), err
 	}
 	a, d := b.NumActions, b.StateDim
+	if s.RefreshPB {
+		s.PB.LogPB(b)
+	}
 
 	// Targets, from the target network (and the online one for Double), on a
 	// tape of their own so that Backward does not traverse them.

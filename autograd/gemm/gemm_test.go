@@ -364,3 +364,44 @@ func TestDgemmNarrow(t *testing.T) {
 		}
 	})
 }
+
+// TestMicroEdges calls each masked micro-kernel directly with operands that
+// are not zero-padded, so that a tile which wrote outside its rows×cols
+// corner would change C there, and checks the corner against the oracle.
+func TestMicroEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for kn := Portable; kn < numKernels; kn++ {
+		if !Supported(kn) {
+			continue
+		}
+		for _, kr := range []*kernel{kernels[kn], kernels[kn].narrow} {
+			if kr == nil || !kr.masked {
+				continue
+			}
+			const k = 7
+			mr, nr := kr.mr, kr.nr
+			a := randPadded(rng, k, mr, mr, 0) // packed: k steps of mr values
+			b := randPadded(rng, k, nr, nr, 0)
+			for rows := 1; rows <= mr; rows++ {
+				for cols := 1; cols <= nr; cols++ {
+					c := randPadded(rng, mr, nr, nr, 0)
+					got := append([]float64(nil), c...)
+					kr.micro(k, a, b, nr, got, nr, rows, cols)
+					for i := 0; i < mr; i++ {
+						for j := 0; j < nr; j++ {
+							want := c[i*nr+j]
+							if i < rows && j < cols {
+								for p := 0; p < k; p++ {
+									want += a[p*mr+i] * b[p*nr+j]
+								}
+							}
+							if d := math.Abs(got[i*nr+j] - want); d > 1e-13 {
+								t.Fatalf("%v %d×%d tile, rows=%d cols=%d: C[%d,%d] = %v, want %v", kn, mr, nr, rows, cols, i, j, got[i*nr+j], want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -158,7 +158,11 @@ func (s *SoftDQN) init() {
 	}
 	b := orInt(s.Trajectories, 16)
 	s.cur, s.curMask, s.last = make([]int, b*d), make([]bool, b*a), make([]int, b)
-	s.warmUp(b * s.spec.MaxLen)
+	maxN, bs := b*s.spec.MaxLen, orInt(s.BatchSize, 256)
+	s.qNext = make([]float64, maxN*a)
+	s.y, s.errs, s.w = make([]float64, max(maxN, bs)), make([]float64, max(maxN, bs)), make([]float64, bs)
+	s.both = make([]int, 2*bs*d)
+	s.warmUp(maxN)
 	if e, ok := s.Env.(Enumerable); ok {
 		s.enum = e
 		s.samples = NewEmpirical(e.NumStates(), s.Window)

@@ -66,6 +66,24 @@ func BenchmarkMatMul(b *testing.B) {
 	}
 }
 
+// BenchmarkMatMulKernel compares gemm's kernels (AVX-512, AVX2, portable Go,
+// whichever this machine supports) on the square 256³ product and the
+// small-batch product m=16, k=256, n=256.
+func BenchmarkMatMulKernel(b *testing.B) {
+	for k := gemm.Portable; k <= gemm.AVX512; k++ {
+		if !gemm.Supported(k) {
+			continue
+		}
+		for _, s := range []matMulShape{{m: 256, k: 256, n: 256}, {m: 16, k: 256, n: 256}, {m: 16, k: 256, n: 256, tB: true}} {
+			b.Run("kernel="+k.String()+"/"+s.String(), func(b *testing.B) {
+				prev := gemm.Use(k)
+				defer gemm.Use(prev)
+				benchMatMul(b, s, gemm.Dgemm)
+			})
+		}
+	}
+}
+
 // BenchmarkMatMulGonum measures gonum's pure-Go Dgemm, called directly, on
 // the same shapes: the yardstick of the issue.
 func BenchmarkMatMulGonum(b *testing.B) {

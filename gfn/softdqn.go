@@ -94,6 +94,7 @@ type SoftDQN struct {
 	y, errs, w         []float64
 	both               []int
 	samples            *Empirical
+	uq, ut             *UniqueQ // Q and Target, evaluated once per distinct state
 	enum               Enumerable
 }
 
@@ -162,7 +163,8 @@ func (s *SoftDQN) init() {
 	s.qNext = make([]float64, maxN*a)
 	s.y, s.errs, s.w = make([]float64, max(maxN, bs)), make([]float64, max(maxN, bs)), make([]float64, bs)
 	s.both = make([]int, 2*bs*d)
-	s.warmUp(maxN)
+	s.uq, s.ut = &UniqueQ{QFunction: s.Q, StateDim: d}, &UniqueQ{QFunction: s.Target, StateDim: d}
+	s.warmUp(maxN, b, bs)
 	if e, ok := s.Env.(Enumerable); ok {
 		s.enum = e
 		s.samples = NewEmpirical(e.NumStates(), s.Window)
@@ -170,22 +172,37 @@ func (s *SoftDQN) init() {
 	s.ready = true
 }
 
-// warmUp sizes the target tape's arena for the largest pass it will make
-// (n rollout states, or twice the batch), so that later iterations do not
-// grow it: the passes run on n copies of s₀.
-func (s *SoftDQN) warmUp(n int) {
-	n = max(n, 2*orInt(s.BatchSize, 256))
+// warmUp sizes the arenas of the tapes for the largest passes they make, so
+// that later iterations do not grow them: each pass runs on copies of s₀,
+// once through the UniqueQ (sizing its buffers) and once on every row
+// followed by a gather (sizing the nodes the pass makes when no state
+// repeats).
+func (s *SoftDQN) warmUp(maxN, trajs, batch int) {
+	n := max(maxN, 2*batch, trajs)
 	d := s.spec.StateDim
 	states := make([]int, n*d)
 	s.Env.Start(State(states[:d]))
 	for i := 1; i < n; i++ {
 		copy(states[i*d:(i+1)*d], states[:d])
 	}
-	s.ttape.Reset()
-	s.Target.Q(&s.ttape, states, n)
-	if s.Double {
-		s.Q.Q(&s.ttape, states, n)
+	zeros := make([]int, n)
+	size := func(t *autograd.Tape, us ...*UniqueQ) {
+		t.Reset()
+		for _, u := range us {
+			u.Q(t, states, n)
+		}
+		t.Reset()
+		for _, u := range us {
+			t.Rows(u.QFunction.Q(t, states, n), zeros)
+		}
 	}
+	size(&s.rtape, s.uq)
+	if s.Double {
+		size(&s.ttape, s.ut, s.uq)
+	} else {
+		size(&s.ttape, s.ut)
+	}
+	size(&s.tape, s.uq)
 }
 
 // Step runs one iteration. It returns an ErrNonFinite, without updating the
@@ -250,7 +267,7 @@ func (s *SoftDQN) add() error {
 	}
 	n, a := tr.N, tr.NumActions
 	s.ttape.Reset()
-	qT := s.Target.Q(&s.ttape, tr.States, n).Value.RawMatrix().Data
+	qT := s.ut.Q(&s.ttape, tr.States, n).Value.RawMatrix().Data
 	s.qNext = grow(s.qNext, n*a)
 	var qOnNext []float64
 	if s.Double {
@@ -309,13 +326,13 @@ func (s *SoftDQN) learn(beta float64) (float64, error) {
 		s.both = grow(s.both, 2*n*d)
 		copy(s.both, b.States[:n*d])
 		copy(s.both[n*d:], b.Next[:n*d])
-		q := s.Target.Q(&s.ttape, s.both, 2*n).Value.RawMatrix().Data
+		q := s.ut.Q(&s.ttape, s.both, 2*n).Value.RawMatrix().Data
 		qCur, qNext = q[:n*a], q[n*a:2*n*a]
 	} else {
-		qNext = s.Target.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
+		qNext = s.ut.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
 	}
 	if s.Double {
-		qOn = s.Q.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
+		qOn = s.uq.Q(&s.ttape, b.Next, n).Value.RawMatrix().Data
 	}
 	s.y, s.errs = grow(s.y, n), grow(s.errs, n)
 	s.td.Targets(s.y, b, qNext, qCur, qOn)
@@ -337,7 +354,7 @@ func (s *SoftDQN) learn(beta float64) (float64, error) {
 	}
 	t := &s.tape
 	t.Reset()
-	loss, e := TDLoss(t, s.Q, b, s.y, w, s.Squared)
+	loss, e := TDLoss(t, s.uq, b, s.y, w, s.Squared)
 	ev := e.Value.RawMatrix().Data
 	for k := range s.errs {
 		s.errs[k] = ev[k]

@@ -33,7 +33,7 @@ func (s *SoftDQN) rollout() {
 	nAct, k := bt, 0
 	for nAct > 0 {
 		s.rtape.Reset()
-		qv := s.Q.Q(&s.rtape, cur, nAct).Value.RawMatrix().Data
+		qv := s.uq.Q(&s.rtape, cur, nAct).Value.RawMatrix().Data
 		w := 0 // survivors are compacted into rows [0, w) of cur
 		for i := 0; i < nAct; i++ {
 			if k == maxN {

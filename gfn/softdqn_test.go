@@ -376,3 +376,61 @@ func TestTDLossGradient(t *testing.T) {
 		return l
 	}, table.W)
 }
+
+// TestUniqueQ checks that evaluating once per distinct state gives the values
+// and gradients of the plain evaluation.
+func TestUniqueQ(t *testing.T) {
+	env := hypergrid.New(2, 3, hypergrid.Standard)
+	edges := sdqnEdges(env)
+	rng := rand.New(rand.NewPCG(5, 5))
+	// A batch with repeats: 40 edges drawn with replacement.
+	var tr gfn.Transitions
+	tr.Resize(40, 2, 3)
+	for k := 0; k < tr.N; k++ {
+		j := rng.IntN(edges.N)
+		copy(tr.States[2*k:2*k+2], edges.States[2*j:2*j+2])
+		tr.Actions[k] = edges.Actions[j]
+	}
+	q := gfn.NewQNet(env, []int{5}, rng)
+	u := &gfn.UniqueQ{QFunction: q, StateDim: 2}
+	var t1, t2 autograd.Tape
+	a, b := q.Q(&t1, tr.States, tr.N).Value.RawMatrix().Data, u.Q(&t2, tr.States, tr.N).Value.RawMatrix().Data
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("Q[%d]: %v once per state, %v plainly", i, b[i], a[i])
+		}
+	}
+	y := make([]float64, tr.N)
+	for k := range y {
+		y[k] = 2 * rng.NormFloat64()
+	}
+	autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
+		l, _ := gfn.TDLoss(tp, u, &tr, y, nil, false)
+		return l
+	}, q.Params()...)
+	// The same gradient as the plain evaluation, exactly up to rounding.
+	grads := func(f gfn.QFunction) []float64 {
+		var tp autograd.Tape
+		autograd.ZeroGrad(q.Params()...)
+		l, _ := gfn.TDLoss(&tp, f, &tr, y, nil, false)
+		tp.Backward(l)
+		var g []float64
+		for _, p := range q.Params() {
+			g = append(g, p.Grad.RawMatrix().Data...)
+		}
+		return g
+	}
+	g1, g2 := grads(q), grads(u)
+	for i := range g1 {
+		if math.Abs(g1[i]-g2[i]) > 1e-12*(1+math.Abs(g1[i])) {
+			t.Fatalf("gradient %d: %v once per state, %v plainly", i, g2[i], g1[i])
+		}
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		t2.Reset()
+		u.Q(&t2, tr.States, tr.N)
+	})
+	if allocs != 0 {
+		t.Errorf("UniqueQ.Q: %v allocs, want 0", allocs)
+	}
+}

@@ -28,6 +28,15 @@ import (
 // train_softdqn.py (§3.4). Env, Q, Target and Rng are required; Q and Target
 // must have parameters of the same shapes. The first Step copies Q into
 // Target and sets the Lambda of a *QNet or *QTable Q and Target to λ.
+//
+// Where this differs from the papers' code, on purpose: importance weights
+// are normalised by their largest value in the batch (see Replay.Sample);
+// Double is our reading of a soft double-DQN target (see TD); Squared is r²,
+// not ½r²; and every network pass evaluates each distinct state of its batch
+// once (UniqueQ), which changes the cost, not the values. The initial
+// priority of a new transition uses the Q_θ(s, a) computed for the rollout,
+// which is exact: nothing is updated in between. Step allocates nothing once
+// its buffers have grown (the first Step sizes them).
 type SoftDQN struct {
 	Env    Env
 	Q      QFunction // online network Q_θ

@@ -13,6 +13,9 @@ type params struct {
 	c       []float64
 	ldc     int
 	dot     bool // compute with the dot-product tile (see useDot)
+	// overwrite says that C was not scaled (beta = 0): the first depth
+	// block stores into C without reading it. Only masked kernels do this.
+	overwrite bool
 }
 
 // buffers holds the packing space of one goroutine: a packed A block, a
@@ -96,11 +99,11 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 						rows := min(mr, mb-ir)
 						off := (ic+ir)*p.ldc + jc + jr
 						if kr.masked || rows == mr && cols == nr {
-							kr.micro(kb, ap, bp, ldb, p.c[off:], p.ldc, rows, cols)
+							kr.micro(kb, ap, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
 							continue
 						}
 						clear(tile)
-						kr.micro(kb, ap, bp, ldb, tile, nr, mr, nr)
+						kr.micro(kb, ap, bp, ldb, tile, nr, mr, nr, false)
 						for r := 0; r < rows; r++ {
 							dst := p.c[off+r*p.ldc : off+r*p.ldc+cols]
 							for j, v := range tile[r*nr : r*nr+cols] {

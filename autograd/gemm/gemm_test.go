@@ -382,21 +382,26 @@ func TestMicroEdges(t *testing.T) {
 			mr, nr := kr.mr, kr.nr
 			a := randPadded(rng, k, mr, mr, 0) // packed: k steps of mr values
 			b := randPadded(rng, k, nr, nr, 0)
-			for rows := 1; rows <= mr; rows++ {
-				for cols := 1; cols <= nr; cols++ {
-					c := randPadded(rng, mr, nr, nr, 0)
-					got := append([]float64(nil), c...)
-					kr.micro(k, a, b, nr, got, nr, rows, cols)
-					for i := 0; i < mr; i++ {
-						for j := 0; j < nr; j++ {
-							want := c[i*nr+j]
-							if i < rows && j < cols {
-								for p := 0; p < k; p++ {
-									want += a[p*mr+i] * b[p*nr+j]
+			for _, overwrite := range []bool{false, true} {
+				for rows := 1; rows <= mr; rows++ {
+					for cols := 1; cols <= nr; cols++ {
+						c := randPadded(rng, mr, nr, nr, 0)
+						got := append([]float64(nil), c...)
+						kr.micro(k, a, b, nr, got, nr, rows, cols, overwrite)
+						for i := 0; i < mr; i++ {
+							for j := 0; j < nr; j++ {
+								want := c[i*nr+j]
+								if i < rows && j < cols {
+									if overwrite {
+										want = 0
+									}
+									for p := 0; p < k; p++ {
+										want += a[p*mr+i] * b[p*nr+j]
+									}
 								}
-							}
-							if d := math.Abs(got[i*nr+j] - want); d > 1e-13 {
-								t.Fatalf("%v %d×%d tile, rows=%d cols=%d: C[%d,%d] = %v, want %v", kn, mr, nr, rows, cols, i, j, got[i*nr+j], want)
+								if d := math.Abs(got[i*nr+j] - want); d > 1e-13 {
+									t.Fatalf("%v %d×%d tile, rows=%d cols=%d overwrite=%v: C[%d,%d] = %v, want %v", kn, mr, nr, rows, cols, overwrite, i, j, got[i*nr+j], want)
+								}
 							}
 						}
 					}

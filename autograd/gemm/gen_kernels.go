@@ -44,15 +44,16 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked bool)
 	nr := nv * vw
 	vb := vw * 8
 	if masked {
-		w("// func %s(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)", name)
+		w("// func %s(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)", name)
 	} else {
 		w("// func %s(k int, a, b *float64, ldb int, c *float64, ldc int)", name)
 	}
 	w("// computes C[%d×%d] += A·B for a packed A micro-panel (%d doubles per k step)", mr, nr, mr)
 	w("// and a B micro-panel whose rows of %d doubles are ldb doubles apart.", nr)
 	if masked {
-		w("// Only the first rows rows of C, and in each the lanes set in masks, are updated.")
-		w("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+		w("// Only the first rows rows of C, and in each the lanes set in masks, are")
+		w("// updated. With overwrite, C is not read: C = A·B.")
+		w("TEXT ·%s(SB), NOSPLIT, $0-65", name)
 	} else {
 		w("TEXT ·%s(SB), NOSPLIT, $0-48", name)
 	}
@@ -94,40 +95,55 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked bool)
 	w("\tJZ store")
 	step()
 	w("store:")
-	if masked {
-		w("\tMOVQ rows+48(FP), R10")
-		w("\tMOVQ masks+56(FP), AX")
-		for v := 0; v < nv; v++ {
-			w("\tKMOVW AX, K%d", v+1)
-			if v != nv-1 {
-				w("\tSHRQ $8, AX")
+	if !masked {
+		for r := 0; r < mr; r++ {
+			for v := 0; v < nv; v++ {
+				x := fmt.Sprintf("%s%d", reg, r*nv+v)
+				w("\tVADDPD %d(DX), %s, %s", v*vb, x, x)
+				w("\tVMOVUPD %s, %d(DX)", x, v*vb)
+			}
+			if r != mr-1 {
+				w("\tADDQ R8, DX")
 			}
 		}
+		w("\tVZEROUPPER")
+		w("\tRET")
+		return b.String()
 	}
-	for r := 0; r < mr; r++ {
-		for v := 0; v < nv; v++ {
-			x := fmt.Sprintf("%s%d", reg, r*nv+v)
-			if masked { // masked-off lanes are neither loaded nor stored
-				w("\tVADDPD %d(DX), %s, K%d, %s", v*vb, x, v+1, x)
+	w("\tMOVQ rows+48(FP), R10")
+	w("\tMOVQ masks+56(FP), AX")
+	for v := 0; v < nv; v++ {
+		w("\tKMOVW AX, K%d", v+1)
+		if v != nv-1 {
+			w("\tSHRQ $8, AX")
+		}
+	}
+	w("\tMOVBQZX overwrite+64(FP), R11")
+	w("\tTESTQ R11, R11")
+	w("\tJNZ over")
+	// masked-off lanes are neither loaded nor stored
+	stores := func(add bool, done string) {
+		for r := 0; r < mr; r++ {
+			for v := 0; v < nv; v++ {
+				x := fmt.Sprintf("%s%d", reg, r*nv+v)
+				if add {
+					w("\tVADDPD %d(DX), %s, K%d, %s", v*vb, x, v+1, x)
+				}
 				w("\tVMOVUPD %s, K%d, %d(DX)", x, v+1, v*vb)
-				continue
 			}
-			w("\tVADDPD %d(DX), %s, %s", v*vb, x, x)
-			w("\tVMOVUPD %s, %d(DX)", x, v*vb)
-		}
-		if r != mr-1 {
-			if masked {
+			if r != mr-1 {
 				w("\tCMPQ R10, $%d", r+1)
-				w("\tJEQ done")
+				w("\tJEQ %s", done)
+				w("\tADDQ R8, DX")
 			}
-			w("\tADDQ R8, DX")
 		}
+		w("%s:", done)
+		w("\tVZEROUPPER")
+		w("\tRET")
 	}
-	if masked {
-		w("done:")
-	}
-	w("\tVZEROUPPER")
-	w("\tRET")
+	stores(true, "done")
+	w("over:")
+	stores(false, "odone")
 	return b.String()
 }
 

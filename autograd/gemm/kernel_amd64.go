@@ -13,13 +13,13 @@ import "unsafe"
 // one broadcast of A per row and k step.
 //
 //go:noescape
-func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
+func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
 // kern512n is the AVX-512 8×8 tile for narrow products (n ≤ 8), where the
 // 8×24 tile would waste most of its work.
 //
 //go:noescape
-func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
+func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
 // kern256 is the AVX2+FMA 6×8 tile: 12 ymm accumulators.
 //
@@ -38,12 +38,12 @@ func dotAVX512(k8 int, a []float64, lda int, b []float64, ldb int, c []float64, 
 	dot512(k8, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, alpha)
 }
 
-func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int) {
-	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols))
+func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
 
-func microAVX512n(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int) {
-	kern512n(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols))
+func microAVX512n(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512n(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
 
 // laneMasks returns the AVX-512 opmasks of the first cols columns of a tile
@@ -55,7 +55,7 @@ func laneMasks(cols int) uint64 {
 	return 1<<cols - 1
 }
 
-func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int) {
+func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int, _ bool) {
 	kern256(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
 

@@ -2,11 +2,12 @@
 
 #include "textflag.h"
 
-// func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
+// func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 // computes C[8×24] += A·B for a packed A micro-panel (8 doubles per k step)
 // and a B micro-panel whose rows of 24 doubles are ldb doubles apart.
-// Only the first rows rows of C, and in each the lanes set in masks, are updated.
-TEXT ·kern512(SB), NOSPLIT, $0-64
+// Only the first rows rows of C, and in each the lanes set in masks, are
+// updated. With overwrite, C is not read: C = A·B.
+TEXT ·kern512(SB), NOSPLIT, $0-65
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -167,6 +168,9 @@ store:
 	KMOVW AX, K2
 	SHRQ $8, AX
 	KMOVW AX, K3
+	MOVBQZX overwrite+64(FP), R11
+	TESTQ R11, R11
+	JNZ over
 	VADDPD 0(DX), Z0, K1, Z0
 	VMOVUPD Z0, K1, 0(DX)
 	VADDPD 64(DX), Z1, K2, Z1
@@ -237,5 +241,54 @@ store:
 	VADDPD 128(DX), Z23, K3, Z23
 	VMOVUPD Z23, K3, 128(DX)
 done:
+	VZEROUPPER
+	RET
+over:
+	VMOVUPD Z0, K1, 0(DX)
+	VMOVUPD Z1, K2, 64(DX)
+	VMOVUPD Z2, K3, 128(DX)
+	CMPQ R10, $1
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z3, K1, 0(DX)
+	VMOVUPD Z4, K2, 64(DX)
+	VMOVUPD Z5, K3, 128(DX)
+	CMPQ R10, $2
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z6, K1, 0(DX)
+	VMOVUPD Z7, K2, 64(DX)
+	VMOVUPD Z8, K3, 128(DX)
+	CMPQ R10, $3
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z9, K1, 0(DX)
+	VMOVUPD Z10, K2, 64(DX)
+	VMOVUPD Z11, K3, 128(DX)
+	CMPQ R10, $4
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z12, K1, 0(DX)
+	VMOVUPD Z13, K2, 64(DX)
+	VMOVUPD Z14, K3, 128(DX)
+	CMPQ R10, $5
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z15, K1, 0(DX)
+	VMOVUPD Z16, K2, 64(DX)
+	VMOVUPD Z17, K3, 128(DX)
+	CMPQ R10, $6
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z18, K1, 0(DX)
+	VMOVUPD Z19, K2, 64(DX)
+	VMOVUPD Z20, K3, 128(DX)
+	CMPQ R10, $7
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z21, K1, 0(DX)
+	VMOVUPD Z22, K2, 64(DX)
+	VMOVUPD Z23, K3, 128(DX)
+odone:
 	VZEROUPPER
 	RET

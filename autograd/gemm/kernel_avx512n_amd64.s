@@ -2,11 +2,12 @@
 
 #include "textflag.h"
 
-// func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64)
+// func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 // computes C[8×8] += A·B for a packed A micro-panel (8 doubles per k step)
 // and a B micro-panel whose rows of 8 doubles are ldb doubles apart.
-// Only the first rows rows of C, and in each the lanes set in masks, are updated.
-TEXT ·kern512n(SB), NOSPLIT, $0-64
+// Only the first rows rows of C, and in each the lanes set in masks, are
+// updated. With overwrite, C is not read: C = A·B.
+TEXT ·kern512n(SB), NOSPLIT, $0-65
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -93,6 +94,9 @@ store:
 	MOVQ rows+48(FP), R10
 	MOVQ masks+56(FP), AX
 	KMOVW AX, K1
+	MOVBQZX overwrite+64(FP), R11
+	TESTQ R11, R11
+	JNZ over
 	VADDPD 0(DX), Z0, K1, Z0
 	VMOVUPD Z0, K1, 0(DX)
 	CMPQ R10, $1
@@ -131,5 +135,38 @@ store:
 	VADDPD 0(DX), Z7, K1, Z7
 	VMOVUPD Z7, K1, 0(DX)
 done:
+	VZEROUPPER
+	RET
+over:
+	VMOVUPD Z0, K1, 0(DX)
+	CMPQ R10, $1
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z1, K1, 0(DX)
+	CMPQ R10, $2
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z2, K1, 0(DX)
+	CMPQ R10, $3
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z3, K1, 0(DX)
+	CMPQ R10, $4
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z4, K1, 0(DX)
+	CMPQ R10, $5
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z5, K1, 0(DX)
+	CMPQ R10, $6
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z6, K1, 0(DX)
+	CMPQ R10, $7
+	JEQ odone
+	ADDQ R8, DX
+	VMOVUPD Z7, K1, 0(DX)
+odone:
 	VZEROUPPER
 	RET

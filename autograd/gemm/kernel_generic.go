@@ -2,7 +2,7 @@ package gemm
 
 // microGo is the portable 4×4 register tile: sixteen scalar accumulators,
 // which the Go compiler keeps in registers, and one pass over k.
-func microGo(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int) {
+func microGo(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int, _ bool) {
 	var (
 		c00, c01, c02, c03 float64
 		c10, c11, c12, c13 float64

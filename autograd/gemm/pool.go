@@ -85,14 +85,18 @@ func worker() {
 	}
 }
 
-// run accumulates the product described by p into C with kernel kr, on the
-// calling goroutine when it is small and split across the worker pool when
-// it is large.
-func run(kr *kernel, p *params) {
+// run computes C = alpha·op(A)·op(B) + beta·C for the product described by
+// p with kernel kr, on the calling goroutine when it is small and split
+// across the worker pool when it is large.
+func run(kr *kernel, p *params, beta float64) {
 	if kr.narrow != nil && p.n <= kr.narrow.nr {
 		kr = kr.narrow
 	}
 	p.dot = useDot(kr, p)
+	p.overwrite = beta == 0 && kr.masked && !p.dot
+	if !p.overwrite {
+		scaleC(p.m, p.n, beta, p.c, p.ldc)
+	}
 	nw := 1
 	if 2*p.m*p.n*p.k >= parallelFlops {
 		nw = runtime.GOMAXPROCS(0)

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package gemm
 
 // cpuid executes the CPUID instruction for the given leaf and sub-leaf.

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package gemm
 
 //go:generate go run gen_kernels.go

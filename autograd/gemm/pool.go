@@ -3,32 +3,74 @@ package gemm
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // parallelFlops is the smallest product, in flops (2·m·n·k), that is split
 // across goroutines. Below it the hand-off to a parked worker, and the
-// packing each piece repeats, cost more than they save: on the 2-core
-// machine this was tuned on, m=64, k=256, n=256 (8.4 Mflop, ~120 µs) ran
-// no faster split in two, while 256³ (33.5 Mflop) gained.
+// packing each piece repeats, cost more than they save. On the shared 2-core
+// machine this was tuned on (interleaved runs, GFLOP/s split vs not):
+// m=64, k=256, n=256 (8.4 Mflop) 50-69 vs 78-90; m=128 (16.8 Mflop) 92-95
+// vs 80-93; 256³ 112-114 vs 89-92; m=1024 123-132 vs 84-92.
 var parallelFlops = 1 << 24
 
-// maxTasks bounds the number of pieces one call is cut into.
-const maxTasks = 16
+// maxWorkers bounds the size of the worker pool.
+const maxWorkers = 16
 
-// task is one piece of a parallel call: a rectangle of C.
-type task struct {
-	kr             *kernel
-	p              *params
-	i0, i1, j0, j1 int
-	wg             *sync.WaitGroup
+// piecesPerWorker is how many pieces a parallel product is cut into per
+// goroutine. Pieces are claimed from a shared counter, so when a helper is
+// slow to start (its core is busy with other work) the caller takes its
+// pieces instead of waiting for it.
+const piecesPerWorker = 2
+
+// call is the shared state of one parallel product. Calls are recycled
+// through a free list, so concurrent products never share one; a call is
+// recycled only when the caller and every helper it signalled have let go.
+type call struct {
+	kr     *kernel
+	p      params
+	alongM bool // pieces are row strips (else column strips)
+	unit   int  // pieces are multiples of this many rows or columns
+	parts  int  // number of pieces
+	next   atomic.Int64
+	done   sync.WaitGroup // counts unfinished pieces
+	refs   atomic.Int32   // holders: the caller and signalled helpers
 }
 
-// call is the per-call state of a parallel product. Calls are recycled
-// through a free list, so concurrent products never share one.
-type call struct {
-	p     params
-	wg    sync.WaitGroup
-	tasks [maxTasks]task
+// piece returns the rectangle [i0, i1)×[j0, j1) of C of piece w.
+func (cl *call) piece(w int) (i0, i1, j0, j1 int) {
+	total := cl.p.n
+	if cl.alongM {
+		total = cl.p.m
+	}
+	tiles := (total + cl.unit - 1) / cl.unit
+	lo := min(total, w*tiles/cl.parts*cl.unit)
+	hi := min(total, (w+1)*tiles/cl.parts*cl.unit)
+	if cl.alongM {
+		return lo, hi, 0, cl.p.n
+	}
+	return 0, cl.p.m, lo, hi
+}
+
+// work claims and computes pieces until none are left.
+func (cl *call) work(buf *buffers) {
+	for {
+		w := int(cl.next.Add(1) - 1)
+		if w >= cl.parts {
+			return
+		}
+		i0, i1, j0, j1 := cl.piece(w)
+		cl.kr.compute(&cl.p, i0, i1, j0, j1, buf)
+		cl.done.Done()
+	}
+}
+
+// release drops one holder; the last one recycles the call.
+func (cl *call) release() {
+	if cl.refs.Add(-1) == 0 {
+		cl.kr, cl.p = nil, params{} // drop the caller's slices
+		callList.put(cl)
+	}
 }
 
 // freeList is a mutex-guarded stack of reusable objects. Unlike sync.Pool it
@@ -66,12 +108,12 @@ var (
 	// GOMAXPROCS−1 goroutines, each owning its packing buffers.
 	poolOnce sync.Once
 	workers  int
-	queue    chan *task
+	queue    chan *call
 )
 
 func startPool() {
-	workers = min(runtime.GOMAXPROCS(0), maxTasks) - 1
-	queue = make(chan *task, maxTasks*4)
+	workers = min(runtime.GOMAXPROCS(0), maxWorkers) - 1
+	queue = make(chan *call, 4*maxWorkers)
 	for range workers {
 		go worker()
 	}
@@ -79,15 +121,15 @@ func startPool() {
 
 func worker() {
 	buf := newBuffers()
-	for t := range queue {
-		t.kr.compute(t.p, t.i0, t.i1, t.j0, t.j1, buf)
-		t.wg.Done()
+	for cl := range queue {
+		cl.work(buf)
+		cl.release()
 	}
 }
 
 // run computes C = alpha·op(A)·op(B) + beta·C for the product described by
-// p with kernel kr, on the calling goroutine when it is small and split
-// across the worker pool when it is large.
+// p with kernel kr, on the calling goroutine when it is small and shared
+// with the worker pool when it is large.
 func run(kr *kernel, p *params, beta float64) {
 	if kr.narrow != nil && p.n <= kr.narrow.nr {
 		kr = kr.narrow
@@ -112,41 +154,34 @@ func run(kr *kernel, p *params, beta float64) {
 		return
 	}
 	cl := callList.get()
-	cl.p = *p
-	alongM, parts := split(kr, p.m, p.n, p.k, nw)
-	unit, total := kr.nr, p.n
-	if alongM {
-		unit, total = kr.mr, p.m
+	cl.kr, cl.p = kr, *p
+	cl.alongM, cl.parts = split(kr, p.m, p.n, p.k, piecesPerWorker*nw)
+	cl.unit = kr.nr
+	if cl.alongM {
+		cl.unit = kr.mr
 	}
-	tiles := (total + unit - 1) / unit
-	cl.wg.Add(parts - 1)
-	lo := 0
-	for w := 0; w < parts; w++ {
-		hi := min(total, (w+1)*tiles/parts*unit)
-		t := &cl.tasks[w]
-		*t = task{kr: kr, p: &cl.p, i0: 0, i1: p.m, j0: lo, j1: hi, wg: &cl.wg}
-		if alongM {
-			t.i0, t.i1, t.j0, t.j1 = lo, hi, 0, p.n
+	cl.next.Store(0)
+	cl.done.Add(cl.parts)
+	helpers := min(nw, cl.parts) - 1
+	cl.refs.Store(int32(1 + helpers))
+	for range helpers {
+		select {
+		case queue <- cl:
+		default: // every worker is backed up: do the work here
+			cl.release()
 		}
-		lo = hi
-	}
-	for w := 1; w < parts; w++ {
-		queue <- &cl.tasks[w]
 	}
 	buf := bufList.get()
-	t := &cl.tasks[0]
-	kr.compute(t.p, t.i0, t.i1, t.j0, t.j1, buf)
+	cl.work(buf)
 	bufList.put(buf)
-	cl.wg.Wait()
-	cl.p = params{}
-	cl.tasks = [maxTasks]task{}
-	callList.put(cl)
+	cl.done.Wait()
+	cl.release()
 }
 
-// split chooses whether to cut C into row or column strips and into how
-// many, minimising an estimate of the slowest piece's time: its flops plus
-// the packing it repeats (every row strip packs all of B, every column strip
-// all of A).
+// split chooses whether to cut C into row or column strips, and into how
+// many (at most nw, at most one per tile), minimising an estimate of the
+// largest piece's time: its flops plus the packing it repeats (every row
+// strip packs all of B, every column strip all of A).
 func split(kr *kernel, m, n, k, nw int) (alongM bool, parts int) {
 	mt := (m + kr.mr - 1) / kr.mr
 	nt := (n + kr.nr - 1) / kr.nr

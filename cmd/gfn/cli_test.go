@@ -271,3 +271,41 @@ func TestBadCheckpoint(t *testing.T) {
 	code, _, stderr = gfnRun(t, "sample", "-checkpoint", dir)
 	checkOneLineError(t, []string{"sample bad config"}, code, stderr, "config version 99")
 }
+
+// interrupting sends Ctrl-C after iteration at.
+type interrupting struct {
+	session
+	at int
+	c  *chan<- os.Signal // set when training starts, after the session is made
+}
+
+func (s *interrupting) Step() (float64, error) {
+	l, err := s.session.Step()
+	if s.Iter() == s.at {
+		*s.c <- os.Interrupt
+	}
+	return l, err
+}
+
+func TestInterrupt(t *testing.T) {
+	var c chan<- os.Signal
+	old, oldNotify := newSession, notifyInterrupt
+	notifyInterrupt = func(ch chan<- os.Signal) { c = ch }
+	newSession = func(cfg *config) (session, error) {
+		s, _ := newFakeSession(cfg)
+		return &interrupting{session: s, at: 7, c: &c}, nil
+	}
+	t.Cleanup(func() { newSession, notifyInterrupt = old, oldNotify })
+	dir := t.TempDir()
+	code, stdout, stderr := gfnRun(t, "train", "-height", "3", "-iters", "50", "-eval-every", "5", "-out", dir)
+	if code != 1 || !strings.Contains(stderr, "interrupted") || !strings.Contains(stdout, "7 iterations") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	rs := checkMetrics(t, dir)
+	if last := rs[len(rs)-1]["iter"]; last != 7.0 {
+		t.Errorf("last record at iteration %v, want 7", last)
+	}
+	if _, err := os.Stat(filepath.Join(dir, checkpointFile)); err != nil {
+		t.Errorf("no checkpoint after Ctrl-C: %v", err)
+	}
+}

@@ -15,9 +15,12 @@ import (
 func TestEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	code, stdout, stderr := gfnRun(t, "train", "-height", "4", "-iters", "50", "-eval-every", "10",
-		"-hidden", "64,64", "-out", dir)
+		"-hidden", "64,64", "-out", dir, "-cpuprofile", filepath.Join(dir, "cpu.prof"))
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "cpu.prof")); err != nil || fi.Size() == 0 {
+		t.Errorf("-cpuprofile: %v", err)
 	}
 	if !strings.Contains(stdout, "Trained TB on a 4×4 hypergrid") {
 		t.Errorf("summary: %q", stdout)

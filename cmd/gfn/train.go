@@ -98,6 +98,9 @@ func resumeConfig(f *trainFlags) (*config, error) {
 	return saved, nil
 }
 
+// notifyInterrupt asks for Ctrl-C to be sent on c; tests replace it.
+var notifyInterrupt = func(c chan<- os.Signal) { signal.Notify(c, os.Interrupt) }
+
 // train runs the training loop of s up to f.Iters iterations, evaluating,
 // logging, checkpointing and plotting along the way.
 func train(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr io.Writer) error {
@@ -119,7 +122,7 @@ func train(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr 
 	enc := json.NewEncoder(mf)
 
 	interrupt := make(chan os.Signal, 1)
-	signal.Notify(interrupt, os.Interrupt)
+	notifyInterrupt(interrupt)
 	defer signal.Stop(interrupt)
 
 	pr := newProgress(stderr, f.Iters, f.Quiet)

@@ -18,7 +18,8 @@ import (
 // and the soft value λ·log Σₐ exp(Q(s, a)/λ) is log F(s).
 type QFunction interface {
 	// Q records on t the values [n×NumActions] of the n states stored flat in
-	// states (n·StateDim integers).
+	// states (n·StateDim integers). Row i must depend on state i only (no
+	// batch statistics): SoftDQN evaluates each distinct state once.
 	Q(t *autograd.Tape, states []int, n int) *autograd.Node
 	// Params returns the trainable parameters.
 	Params() []*autograd.Node

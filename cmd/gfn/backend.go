@@ -43,7 +43,9 @@ func newLibrarySession(cfg *config) (session, error) {
 	tr, err := gfn.NewTrainer(gfn.TrainerConfig{
 		Env:         env,
 		Objective:   obj,
-		Policy:      gfn.PolicyConfig{Hidden: cfg.Hidden, Flow: flow},
+		Policy:      gfn.PolicyConfig{Hidden: cfg.Hidden, Flow: flow, Backward: backwardKinds[cfg.PB]},
+		BackwardLR:  cfg.LRPB,
+		Replay:      cfg.Replay,
 		BatchSize:   cfg.Batch,
 		LR:          cfg.LR,
 		ObjectiveLR: cfg.LRLogZ,
@@ -57,6 +59,9 @@ func newLibrarySession(cfg *config) (session, error) {
 	}
 	return &trainerSession{tr: tr, env: env}, nil
 }
+
+// backwardKinds maps -pb to the library's backward policies.
+var backwardKinds = map[string]gfn.BackwardKind{"uniform": gfn.UniformPB, "tied": gfn.TiedPB, "separate": gfn.SeparatePB}
 
 // trainerSession is a session of gfn.Trainer.
 type trainerSession struct {

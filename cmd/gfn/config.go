@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gogfn/gogfn/nn"
 )
@@ -38,6 +39,9 @@ type config struct {
 	Loss        string  `json:"loss"`
 	Hidden      []int   `json:"hidden"`
 	SubTBLambda float64 `json:"subtb_lambda"`
+	PB          string  `json:"pb"` // backward policy: uniform, tied or separate
+	LRPB        float64 `json:"lr_pb"`
+	Replay      int     `json:"replay"`
 
 	Batch       int     `json:"batch"`
 	LR          float64 `json:"lr"`
@@ -96,6 +100,9 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 		return err
 	})
 	fs.Float64Var(&f.SubTBLambda, "subtb-lambda", 0.9, "SubTB λ (> 0)")
+	fs.StringVar(&f.PB, "pb", "uniform", "backward policy: uniform, tied (a learned head) or separate (a learned network)")
+	fs.Float64Var(&f.LRPB, "lr-pb", 0, "learning rate of a learned backward policy (0: that of -lr)")
+	fs.IntVar(&f.Replay, "replay", 0, "also train on one of the last N batches each iteration (0: on-policy only)")
 	fs.IntVar(&f.Batch, "batch", 16, "trajectories per iteration")
 	fs.IntVar(&f.Iters, "iters", defaultIters, "training iterations (the total, when resuming)")
 	fs.Float64Var(&f.LR, "lr", 1e-3, "learning rate of the network")
@@ -109,7 +116,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed")
 	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the end)")
 	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", 0, "checkpoint every N iterations (0: only at the end)")
-	fs.StringVar(&f.Out, "out", "runs/gfn", "output directory")
+	fs.StringVar(&f.Out, "out", "", "output directory (default runs/LOSS-DxH-TIME)")
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")
 	fs.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.BoolVar(&f.Quiet, "quiet", false, "print only the final summary")
@@ -149,8 +156,13 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 		return nil, fmt.Errorf("-eval-every must be ≥ 0, got %d", f.EvalEvery)
 	case f.CheckpointEvery < 0:
 		return nil, fmt.Errorf("-checkpoint-every must be ≥ 0, got %d", f.CheckpointEvery)
-	case f.Out == "":
+	case f.Out == "" && f.set["out"]:
 		return nil, errors.New("-out must not be empty")
+	case f.Out == "" && f.Resume:
+		return nil, errors.New("-resume needs the -out directory of the run")
+	case f.Out == "":
+		f.Out = filepath.Join("runs", fmt.Sprintf("%s-%dx%d-%s", f.Loss, f.NDim, f.Height,
+			time.Now().Format("20060102-150405")))
 	}
 	return f, f.checkApplies()
 }
@@ -164,14 +176,17 @@ func (f *trainFlags) checkApplies() error {
 		applies bool
 		to      string
 	}{
-		{"subtb-lambda", f.Loss == "subtb", "subtb"},
-		{"lr-logz", f.Loss == "tb", "tb (the only loss with a learned log Z)"},
-		{"temperature", !dqn, "the policy-based losses (softdqn and mdqn sample from softmax(Q/λ))"},
-		{"clip", !dqn, "the policy-based losses"},
-		{"resume", !dqn, "the policy-based losses (softdqn and mdqn checkpoints do not hold the replay buffer)"},
+		{"subtb-lambda", f.Loss == "subtb", "-loss subtb"},
+		{"lr-logz", f.Loss == "tb", "-loss tb (the only loss with a learned log Z)"},
+		{"temperature", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar) (softdqn and mdqn sample from softmax(Q/λ))"},
+		{"clip", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
+		{"pb", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
+		{"replay", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
+		{"lr-pb", f.PB == "tied" || f.PB == "separate", "-pb tied or separate"},
+		{"resume", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar) (softdqn and mdqn checkpoints do not hold the replay buffer)"},
 	} {
 		if f.set[c.flag] && !c.applies {
-			return fmt.Errorf("-%s applies only to -loss %s", c.flag, c.to)
+			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
 		}
 	}
 	return nil
@@ -239,6 +254,12 @@ func (c *config) validate() error {
 		return fmt.Errorf("-temperature must be positive, got %g", c.Temperature)
 	case !finite(c.Clip) || c.Clip < 0:
 		return fmt.Errorf("-clip must be ≥ 0, got %g", c.Clip)
+	case c.PB != "uniform" && c.PB != "tied" && c.PB != "separate":
+		return fmt.Errorf("unknown -pb %q (want uniform, tied or separate)", c.PB)
+	case !finite(c.LRPB) || c.LRPB < 0:
+		return fmt.Errorf("-lr-pb must be ≥ 0, got %g", c.LRPB)
+	case c.Replay < 0 || c.Replay > 1<<20:
+		return fmt.Errorf("-replay must be in [0, %d], got %d", 1<<20, c.Replay)
 	}
 	for _, h := range c.Hidden {
 		if h < 1 || h > 1<<16 {

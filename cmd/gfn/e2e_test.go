@@ -79,13 +79,22 @@ func TestEndToEnd(t *testing.T) {
 	checkOneLineError(t, []string{"eval corrupt"}, code, stderr, "checkpoint")
 }
 
-// TestEveryLoss runs a few iterations of every loss, then sample and eval.
+// TestEveryLoss runs a few iterations of every loss (and of learned backward
+// policies with replay), then sample and eval.
 func TestEveryLoss(t *testing.T) {
+	runs := map[string][]string{}
 	for _, loss := range losses {
-		t.Run(loss, func(t *testing.T) {
+		runs[loss] = []string{"-loss", loss}
+	}
+	runs["tb-tied"] = []string{"-loss", "tb", "-pb", "tied", "-replay", "4"}
+	runs["db-separate"] = []string{"-loss", "db", "-pb", "separate", "-lr-pb", "0.01", "-replay", "2"}
+	for name, args := range runs {
+		loss := args[1]
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			code, _, stderr := gfnRun(t, "train", "-loss", loss, "-height", "3", "-iters", "20",
-				"-eval-every", "10", "-hidden", "16", "-out", dir)
+			cmd := append([]string{"train"}, args...)
+			code, _, stderr := gfnRun(t, append(cmd, "-height", "3", "-iters", "20",
+				"-eval-every", "10", "-hidden", "16", "-out", dir)...)
 			if code != 0 {
 				t.Fatalf("train: exit %d: %s", code, stderr)
 			}

@@ -14,7 +14,7 @@ type record struct {
 	Trajectories int      `json:"trajectories"`
 	Seconds      float64  `json:"seconds"`       // wall time since the run started, evaluations included
 	ItersPerSec  float64  `json:"iters_per_sec"` // training speed since the previous record, evaluations excluded
-	Loss         float64  `json:"loss"`          // mean training loss since the previous record
+	Loss         *float64 `json:"loss"`          // mean training loss since the previous record; null before any
 	L1           float64  `json:"l1"`            // Σ_x |p(x) − p*(x)|, exact
 	L1Mean       float64  `json:"l1_mean"`       // the same divided by the number of states
 	KL           float64  `json:"kl"`            // KL(p* ‖ p), exact
@@ -30,7 +30,7 @@ type record struct {
 // newRecord returns the record of an evaluation.
 func newRecord(iter, traj int, seconds, itPerSec, loss float64, e *evaluation) record {
 	r := record{
-		Iter: iter, Trajectories: traj, Seconds: seconds, ItersPerSec: itPerSec, Loss: loss,
+		Iter: iter, Trajectories: traj, Seconds: seconds, ItersPerSec: itPerSec, Loss: finitePtr(loss),
 		L1: e.L1, L1Mean: e.L1Mean, KL: e.KL, JSD: e.JSD, TrueLogZ: e.TrueLogZ,
 		LogZ: finitePtr(e.LogZ), EmpL1Mean: finitePtr(e.EmpL1Mean), EmpKL: finitePtr(e.EmpKL),
 	}
@@ -52,7 +52,7 @@ func finitePtr(x float64) *float64 {
 // clean replaces non-finite values, which JSON cannot hold, by −1 so that a
 // diverged run still writes its record.
 func (r *record) clean() {
-	for _, p := range []*float64{&r.Loss, &r.L1, &r.L1Mean, &r.KL, &r.JSD, &r.TrueLogZ, &r.ItersPerSec} {
+	for _, p := range []*float64{&r.L1, &r.L1Mean, &r.KL, &r.JSD, &r.TrueLogZ, &r.ItersPerSec} {
 		if math.IsNaN(*p) || math.IsInf(*p, 0) {
 			*p = -1
 		}

@@ -52,7 +52,11 @@ func (p *progress) evaluated(r *record) {
 	if p.quiet {
 		return
 	}
-	line := p.status(r.Iter, r.Trajectories, r.ItersPerSec, r.Loss)
+	loss := math.NaN()
+	if r.Loss != nil {
+		loss = *r.Loss
+	}
+	line := p.status(r.Iter, r.Trajectories, r.ItersPerSec, loss)
 	if p.tty {
 		p.draw(line)
 		return
@@ -70,7 +74,11 @@ func (p *progress) done() {
 
 func (p *progress) status(iter, traj int, itPerSec, loss float64) string {
 	n := len(fmt.Sprint(p.total))
-	s := fmt.Sprintf("iter %*d/%d  %4.0f it/s  %d traj  loss %.4g", n, iter, p.total, itPerSec, traj, loss)
+	l := "-"
+	if !math.IsNaN(loss) {
+		l = fmt.Sprintf("%.4g", loss)
+	}
+	s := fmt.Sprintf("iter %*d/%d  %4.0f it/s  %d traj  loss %s", n, iter, p.total, itPerSec, traj, l)
 	if p.eval != "" {
 		s += "  " + p.eval
 	}

@@ -10,10 +10,10 @@ import (
 func TestProgressTerminal(t *testing.T) {
 	var b bytes.Buffer
 	p := &progress{w: &b, tty: true, total: 100}
-	logZ := 1.5
+	logZ, loss := 1.5, 0.125
 	p.evaluated(&record{Iter: 0, L1: 1.25, KL: 2, LogZ: &logZ, TrueLogZ: 2})
 	p.step(10, 160, 500, 0.25)
-	p.evaluated(&record{Iter: 20, Trajectories: 320, ItersPerSec: 600, Loss: 0.125, L1: 0.5, KL: 0.25})
+	p.evaluated(&record{Iter: 20, Trajectories: 320, ItersPerSec: 600, Loss: &loss, L1: 0.5, KL: 0.25})
 	p.done()
 	out := b.String()
 	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
@@ -33,9 +33,10 @@ func TestProgressTerminal(t *testing.T) {
 
 func TestProgressPipe(t *testing.T) {
 	var b bytes.Buffer
+	loss := 0.125
 	p := newProgress(&b, 100, false)
 	p.step(10, 160, 500, 0.25) // nothing between evaluations
-	p.evaluated(&record{Iter: 20, Trajectories: 320, ItersPerSec: 600, Loss: 0.125, L1: 0.5, KL: 0.25})
+	p.evaluated(&record{Iter: 20, Trajectories: 320, ItersPerSec: 600, Loss: &loss, L1: 0.5, KL: 0.25})
 	p.done()
 	if want := "iter  20/100   600 it/s  320 traj  loss 0.125  L1 0.5000  KL 0.2500\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -86,10 +88,7 @@ func resumeConfig(f *trainFlags) (*config, error) {
 	json.Unmarshal(given, &g)
 	json.Unmarshal(kept, &k)
 	for name := range f.set {
-		key := map[string]string{"subtb-lambda": "subtb_lambda", "lr-logz": "lr_logz"}[name]
-		if key == "" {
-			key = name
-		}
+		key := strings.ReplaceAll(name, "-", "_")
 		gv, ok := g[key]
 		if ok && fmt.Sprint(gv) != fmt.Sprint(k[key]) {
 			return nil, fmt.Errorf("-resume: -%s=%v differs from the run's %v", name, gv, k[key])
@@ -148,9 +147,9 @@ func train(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr 
 		if err != nil {
 			return err
 		}
-		loss := lossSum / float64(max(lossN, 1))
-		if lossN == 0 && len(prev) > 0 {
-			loss = last.Loss
+		loss := math.NaN() // no training loss yet
+		if lossN > 0 {
+			loss = lossSum / float64(lossN)
 		}
 		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss, &e)
 		r.clean()

@@ -6,7 +6,7 @@
 //	gfn sample -checkpoint F -n N      print N samples of a trained model, one state per line
 //	gfn eval -checkpoint F             print how close a trained model is to the reward distribution
 //
-// gfn train writes into its -out directory (default runs/gfn):
+// gfn train writes into its -out directory (default runs/LOSS-DxH-TIME):
 //
 //	config.json     what is needed to rebuild the model (versioned JSON)
 //	checkpoint      the model, optimizer and sampler state (the library's checkpoint)

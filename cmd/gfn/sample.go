@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // maxSamples bounds gfn sample -n.
@@ -112,19 +113,31 @@ func cmdEval(args []string, stdout, _ io.Writer) error {
 			JSD          float64  `json:"jsd"`
 			LogZ         *float64 `json:"logz"`
 			TrueLogZ     float64  `json:"true_logz"`
-		}{r.Iter, r.Trajectories, r.L1, r.L1Mean, r.KL, r.JSD, r.LogZ, r.TrueLogZ}
+			EmpL1Mean    *float64 `json:"emp_l1_mean,omitempty"`
+			EmpKL        *float64 `json:"emp_kl,omitempty"`
+			Modes        *int     `json:"modes,omitempty"`
+			NumModes     *int     `json:"num_modes,omitempty"`
+		}{r.Iter, r.Trajectories, r.L1, r.L1Mean, r.KL, r.JSD, r.LogZ, r.TrueLogZ, r.EmpL1Mean, r.EmpKL, r.Modes, r.NumModes}
 		return json.NewEncoder(stdout).Encode(&out)
 	}
-	fmt.Fprintf(stdout, "model       %s on a %s hypergrid (%s), %d iterations, %d trajectories\n",
-		cfg.Loss, gridString(cfg.NDim, cfg.Height), cfg.rewardString(), r.Iter, r.Trajectories)
-	fmt.Fprintf(stdout, "l1          %.6f   (Σₓ |p(x) − p*(x)|, exact)\n", r.L1)
-	fmt.Fprintf(stdout, "l1_mean     %.6g   (the same / %d states)\n", r.L1Mean, numStates(cfg.NDim, cfg.Height))
-	fmt.Fprintf(stdout, "kl          %.6f   (KL(p* ‖ p))\n", r.KL)
-	fmt.Fprintf(stdout, "jsd         %.6f\n", r.JSD)
+	grid := gridString(cfg.NDim, cfg.Height)
+	fmt.Fprintf(stdout, "model         %s on %s %s hypergrid (%s), %d iterations, %d trajectories\n",
+		strings.ToUpper(cfg.Loss), article(grid), grid, cfg.rewardString(), r.Iter, r.Trajectories)
+	fmt.Fprintf(stdout, "l1            %-12.6g Σₓ |p(x) − p*(x)| of the sampler's exact distribution p\n", r.L1)
+	fmt.Fprintf(stdout, "l1_mean       %-12.6g the same divided by the %d states\n", r.L1Mean, numStates(cfg.NDim, cfg.Height))
+	fmt.Fprintf(stdout, "kl            %-12.6g KL(p* ‖ p)\n", r.KL)
+	fmt.Fprintf(stdout, "jsd           %-12.6g Jensen-Shannon divergence\n", r.JSD)
 	if r.LogZ != nil {
-		fmt.Fprintf(stdout, "logz        %.6f   (learned)\n", *r.LogZ)
+		fmt.Fprintf(stdout, "logz          %-12.6g the model's log Z\n", *r.LogZ)
 	}
-	fmt.Fprintf(stdout, "true_logz   %.6f\n", r.TrueLogZ)
+	fmt.Fprintf(stdout, "true_logz     %.6g\n", r.TrueLogZ)
+	if r.EmpL1Mean != nil && r.EmpKL != nil {
+		fmt.Fprintf(stdout, "emp_l1_mean   %-12.6g the papers' L1 of the last training samples\n", *r.EmpL1Mean)
+		fmt.Fprintf(stdout, "emp_kl        %-12.6g the papers' KL of the last training samples\n", *r.EmpKL)
+	}
+	if r.Modes != nil {
+		fmt.Fprintf(stdout, "modes         %d of %d states at maximal reward sampled in training\n", *r.Modes, *r.NumModes)
+	}
 	return nil
 }
 

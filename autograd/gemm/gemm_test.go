@@ -387,7 +387,7 @@ func TestMicroEdges(t *testing.T) {
 					for cols := 1; cols <= nr; cols++ {
 						c := randPadded(rng, mr, nr, nr, 0)
 						got := append([]float64(nil), c...)
-						kr.micro(k, a, b, nr, got, nr, rows, cols, overwrite)
+						kr.micro(k, a, mr, b, nr, got, nr, rows, cols, overwrite)
 						for i := 0; i < mr; i++ {
 							for j := 0; j < nr; j++ {
 								want := c[i*nr+j]

@@ -44,26 +44,29 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked bool)
 	nr := nv * vw
 	vb := vw * 8
 	if masked {
-		w("// func %s(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)", name)
+		w("// func %s(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)", name)
 	} else {
-		w("// func %s(k int, a, b *float64, ldb int, c *float64, ldc int)", name)
+		w("// func %s(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int)", name)
 	}
-	w("// computes C[%d×%d] += A·B for a packed A micro-panel (%d doubles per k step)", mr, nr, mr)
-	w("// and a B micro-panel whose rows of %d doubles are ldb doubles apart.", nr)
+	w("// computes C[%d×%d] += A·B for an A micro-panel whose k steps of %d doubles", mr, nr, mr)
+	w("// are lda doubles apart and a B micro-panel whose rows of %d doubles are ldb", nr)
+	w("// doubles apart.")
 	if masked {
 		w("// Only the first rows rows of C, and in each the lanes set in masks, are")
 		w("// updated. With overwrite, C is not read: C = A·B.")
-		w("TEXT ·%s(SB), NOSPLIT, $0-65", name)
+		w("TEXT ·%s(SB), NOSPLIT, $0-73", name)
 	} else {
-		w("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+		w("TEXT ·%s(SB), NOSPLIT, $0-56", name)
 	}
 	w("\tMOVQ k+0(FP), CX")
 	w("\tMOVQ a+8(FP), SI")
-	w("\tMOVQ b+16(FP), DI")
-	w("\tMOVQ ldb+24(FP), R9")
+	w("\tMOVQ lda+16(FP), R12")
+	w("\tSHLQ $3, R12")
+	w("\tMOVQ b+24(FP), DI")
+	w("\tMOVQ ldb+32(FP), R9")
 	w("\tSHLQ $3, R9")
-	w("\tMOVQ c+32(FP), DX")
-	w("\tMOVQ ldc+40(FP), R8")
+	w("\tMOVQ c+40(FP), DX")
+	w("\tMOVQ ldc+48(FP), R8")
 	w("\tSHLQ $3, R8")
 	for i := 0; i < mr*nv; i++ {
 		w("\tVXORPD %s%d, %s%d, %s%d", reg, i, reg, i, reg, i)
@@ -79,7 +82,7 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked bool)
 				w("\tVFMADD231PD %s%d, %s%d, %s%d", reg, bregs[v], reg, x, reg, r*nv+v)
 			}
 		}
-		w("\tADDQ $%d, SI", 8*mr)
+		w("\tADDQ R12, SI")
 		w("\tADDQ R9, DI")
 	}
 	w("\tMOVQ CX, BX")
@@ -110,15 +113,15 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked bool)
 		w("\tRET")
 		return b.String()
 	}
-	w("\tMOVQ rows+48(FP), R10")
-	w("\tMOVQ masks+56(FP), AX")
+	w("\tMOVQ rows+56(FP), R10")
+	w("\tMOVQ masks+64(FP), AX")
 	for v := 0; v < nv; v++ {
 		w("\tKMOVW AX, K%d", v+1)
 		if v != nv-1 {
 			w("\tSHRQ $8, AX")
 		}
 	}
-	w("\tMOVBQZX overwrite+64(FP), R11")
+	w("\tMOVBQZX overwrite+72(FP), R11")
 	w("\tTESTQ R11, R11")
 	w("\tJNZ over")
 	// masked-off lanes are neither loaded nor stored

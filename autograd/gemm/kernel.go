@@ -37,13 +37,13 @@ func (k Kernel) String() string {
 // mc and nc are multiples of mr and nr.
 type kernel struct {
 	mr, nr, mc, kc, nc int
-	// micro computes C[mr×nr] += A·B where a holds k steps of mr packed
-	// values and b holds k rows of nr values, ldb apart. A masked kernel
+	// micro computes C[mr×nr] += A·B where a holds k steps of mr values,
+	// lda apart, and b holds k rows of nr values, ldb apart. A masked kernel
 	// updates only the first rows×cols corner of C, and with overwrite
 	// stores C = A·B without reading C; the others always update the
 	// whole tile (the driver gives them a scratch tile at ragged edges)
 	// and ignore overwrite.
-	micro  func(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool)
+	micro  func(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool)
 	masked bool
 	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
 	dot dotTile

@@ -8,25 +8,26 @@ import "unsafe"
 
 // The micro-kernels below are written by gen_kernels.go
 // (go run gen_kernels.go). Each computes C[mr×nr] += A·B for one packed A
-// micro-panel (mr doubles per k step) and one B micro-panel whose rows of nr
-// doubles lie ldb doubles apart (ldb = nr when B is packed).
+// micro-panel (mr doubles per k step, lda apart; lda = mr when A is packed)
+// and one B micro-panel whose rows of nr doubles lie ldb doubles apart
+// (ldb = nr when B is packed).
 
 // kern512 is the AVX-512 8×24 tile: 24 zmm accumulators, 3 zmm of B and
 // one broadcast of A per row and k step.
 //
 //go:noescape
-func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+func kern512(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
 // kern512n is the AVX-512 8×8 tile for narrow products (n ≤ 8), where the
 // 8×24 tile would waste most of its work.
 //
 //go:noescape
-func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+func kern512n(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
 // kern256 is the AVX2+FMA 6×8 tile: 12 ymm accumulators.
 //
 //go:noescape
-func kern256(k int, a, b *float64, ldb int, c *float64, ldc int)
+func kern256(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int)
 
 // dot512 is the AVX-512 4×4 dot-product tile (see dotTile).
 //
@@ -40,12 +41,12 @@ func dotAVX512(k8 int, a []float64, lda int, b []float64, ldb int, c []float64, 
 	dot512(k8, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, alpha)
 }
 
-func microAVX512(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
-	kern512(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+func microAVX512(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
 
-func microAVX512n(k int, a, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
-	kern512n(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+func microAVX512n(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512n(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
 
 // laneMasks returns the AVX-512 opmasks of the first cols columns of a tile
@@ -57,8 +58,8 @@ func laneMasks(cols int) uint64 {
 	return 1<<cols - 1
 }
 
-func microAVX2(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int, _ bool) {
-	kern256(k, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+func microAVX2(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, _, _ int, _ bool) {
+	kern256(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 }
 
 // The assembly kernels with their blocking; kernels picks them up. For the

@@ -4,17 +4,20 @@
 
 #include "textflag.h"
 
-// func kern256(k int, a, b *float64, ldb int, c *float64, ldc int)
-// computes C[6×8] += A·B for a packed A micro-panel (6 doubles per k step)
-// and a B micro-panel whose rows of 8 doubles are ldb doubles apart.
-TEXT ·kern256(SB), NOSPLIT, $0-48
+// func kern256(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int)
+// computes C[6×8] += A·B for an A micro-panel whose k steps of 6 doubles
+// are lda doubles apart and a B micro-panel whose rows of 8 doubles are ldb
+// doubles apart.
+TEXT ·kern256(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R9
+	MOVQ lda+16(FP), R12
+	SHLQ $3, R12
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R9
 	SHLQ $3, R9
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R8
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
 	SHLQ $3, R8
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
@@ -52,7 +55,7 @@ loop:
 	VBROADCASTSD 40(SI), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $48, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 	VMOVUPD 0(DI), Y12
 	VMOVUPD 32(DI), Y13
@@ -74,7 +77,7 @@ loop:
 	VBROADCASTSD 40(SI), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $48, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 	DECQ BX
 	JNZ loop
@@ -101,7 +104,7 @@ tail:
 	VBROADCASTSD 40(SI), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $48, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 store:
 	VADDPD 0(DX), Y0, Y0

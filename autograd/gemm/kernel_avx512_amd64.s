@@ -4,19 +4,22 @@
 
 #include "textflag.h"
 
-// func kern512(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
-// computes C[8×24] += A·B for a packed A micro-panel (8 doubles per k step)
-// and a B micro-panel whose rows of 24 doubles are ldb doubles apart.
+// func kern512(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+// computes C[8×24] += A·B for an A micro-panel whose k steps of 8 doubles
+// are lda doubles apart and a B micro-panel whose rows of 24 doubles are ldb
+// doubles apart.
 // Only the first rows rows of C, and in each the lanes set in masks, are
 // updated. With overwrite, C is not read: C = A·B.
-TEXT ·kern512(SB), NOSPLIT, $0-65
+TEXT ·kern512(SB), NOSPLIT, $0-73
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R9
+	MOVQ lda+16(FP), R12
+	SHLQ $3, R12
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R9
 	SHLQ $3, R9
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R8
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
 	SHLQ $3, R8
 	VXORPD Z0, Z0, Z0
 	VXORPD Z1, Z1, Z1
@@ -81,7 +84,7 @@ loop:
 	VFMADD231PD Z24, Z28, Z21
 	VFMADD231PD Z25, Z28, Z22
 	VFMADD231PD Z26, Z28, Z23
-	ADDQ $64, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 	VMOVUPD 0(DI), Z24
 	VMOVUPD 64(DI), Z25
@@ -118,7 +121,7 @@ loop:
 	VFMADD231PD Z24, Z28, Z21
 	VFMADD231PD Z25, Z28, Z22
 	VFMADD231PD Z26, Z28, Z23
-	ADDQ $64, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 	DECQ BX
 	JNZ loop
@@ -160,17 +163,17 @@ tail:
 	VFMADD231PD Z24, Z28, Z21
 	VFMADD231PD Z25, Z28, Z22
 	VFMADD231PD Z26, Z28, Z23
-	ADDQ $64, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 store:
-	MOVQ rows+48(FP), R10
-	MOVQ masks+56(FP), AX
+	MOVQ rows+56(FP), R10
+	MOVQ masks+64(FP), AX
 	KMOVW AX, K1
 	SHRQ $8, AX
 	KMOVW AX, K2
 	SHRQ $8, AX
 	KMOVW AX, K3
-	MOVBQZX overwrite+64(FP), R11
+	MOVBQZX overwrite+72(FP), R11
 	TESTQ R11, R11
 	JNZ over
 	VADDPD 0(DX), Z0, K1, Z0

@@ -4,19 +4,22 @@
 
 #include "textflag.h"
 
-// func kern512n(k int, a, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
-// computes C[8×8] += A·B for a packed A micro-panel (8 doubles per k step)
-// and a B micro-panel whose rows of 8 doubles are ldb doubles apart.
+// func kern512n(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+// computes C[8×8] += A·B for an A micro-panel whose k steps of 8 doubles
+// are lda doubles apart and a B micro-panel whose rows of 8 doubles are ldb
+// doubles apart.
 // Only the first rows rows of C, and in each the lanes set in masks, are
 // updated. With overwrite, C is not read: C = A·B.
-TEXT ·kern512n(SB), NOSPLIT, $0-65
+TEXT ·kern512n(SB), NOSPLIT, $0-73
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R9
+	MOVQ lda+16(FP), R12
+	SHLQ $3, R12
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R9
 	SHLQ $3, R9
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R8
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
 	SHLQ $3, R8
 	VXORPD Z0, Z0, Z0
 	VXORPD Z1, Z1, Z1
@@ -47,7 +50,7 @@ loop:
 	VFMADD231PD Z24, Z27, Z6
 	VBROADCASTSD 56(SI), Z28
 	VFMADD231PD Z24, Z28, Z7
-	ADDQ $64, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 	VMOVUPD 0(DI), Z24
 	VBROADCASTSD 0(SI), Z25
@@ -66,7 +69,7 @@ loop:
 	VFMADD231PD Z24, Z27, Z6
 	VBROADCASTSD 56(SI), Z28
 	VFMADD231PD Z24, Z28, Z7
-	ADDQ $64, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 	DECQ BX
 	JNZ loop
@@ -90,13 +93,13 @@ tail:
 	VFMADD231PD Z24, Z27, Z6
 	VBROADCASTSD 56(SI), Z28
 	VFMADD231PD Z24, Z28, Z7
-	ADDQ $64, SI
+	ADDQ R12, SI
 	ADDQ R9, DI
 store:
-	MOVQ rows+48(FP), R10
-	MOVQ masks+56(FP), AX
+	MOVQ rows+56(FP), R10
+	MOVQ masks+64(FP), AX
 	KMOVW AX, K1
-	MOVBQZX overwrite+64(FP), R11
+	MOVBQZX overwrite+72(FP), R11
 	TESTQ R11, R11
 	JNZ over
 	VADDPD 0(DX), Z0, K1, Z0

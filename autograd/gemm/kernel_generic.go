@@ -2,16 +2,15 @@ package gemm
 
 // microGo is the portable 4×4 register tile: sixteen scalar accumulators,
 // which the Go compiler keeps in registers, and one pass over k.
-func microGo(k int, a, b []float64, ldb int, c []float64, ldc, _, _ int, _ bool) {
+func microGo(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, _, _ int, _ bool) {
 	var (
 		c00, c01, c02, c03 float64
 		c10, c11, c12, c13 float64
 		c20, c21, c22, c23 float64
 		c30, c31, c32, c33 float64
 	)
-	a = a[:4*k]
 	for p := 0; p < k; p++ {
-		ap := a[4*p : 4*p+4 : 4*p+4]
+		ap := a[p*lda : p*lda+4 : p*lda+4]
 		bp := b[p*ldb : p*ldb+4 : p*ldb+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0 := ap[0]

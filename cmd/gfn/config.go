@@ -20,8 +20,13 @@ import (
 // meaning; readConfig rejects versions it does not know.
 const configVersion = 1
 
-// maxExactStates bounds H^D: exact evaluation enumerates every state.
-const maxExactStates = 1 << 22
+// Limits that keep a mistyped flag from exhausting memory.
+const (
+	maxExactStates = 1 << 22 // H^D: exact evaluation enumerates every state
+	maxInput       = 1 << 16 // D·H, the width of the network's input
+	maxWidth       = 4096    // a hidden layer
+	maxBatch       = 1 << 16 // trajectories per iteration
+)
 
 // config is everything needed to rebuild a model and continue its training.
 // It is saved beside the checkpoint as config.json.
@@ -230,6 +235,9 @@ func (c *config) validate() error {
 	case numStates(c.NDim, c.Height) > maxExactStates:
 		return fmt.Errorf("-height %d and -ndim %d give more than %d states, too many for exact evaluation",
 			c.Height, c.NDim, maxExactStates)
+	case c.NDim*c.Height > maxInput:
+		return fmt.Errorf("-ndim × -height must be at most %d (the width of the network's input), got %d",
+			maxInput, c.NDim*c.Height)
 	case !finite(c.R0) || c.R0 <= 0:
 		return fmt.Errorf("-r0 must be positive and finite, got %g", c.R0)
 	case !finite(c.R1) || c.R1 < 0:
@@ -242,8 +250,8 @@ func (c *config) validate() error {
 		return errors.New("-hidden needs at least one layer width")
 	case !finite(c.SubTBLambda) || c.SubTBLambda <= 0:
 		return fmt.Errorf("-subtb-lambda must be positive, got %g", c.SubTBLambda)
-	case c.Batch < 1:
-		return fmt.Errorf("-batch must be at least 1, got %d", c.Batch)
+	case c.Batch < 1 || c.Batch > maxBatch:
+		return fmt.Errorf("-batch must be in [1, %d], got %d", maxBatch, c.Batch)
 	case !finite(c.LR) || c.LR <= 0:
 		return fmt.Errorf("-lr must be positive, got %g", c.LR)
 	case !finite(c.LRLogZ) || c.LRLogZ <= 0:
@@ -262,8 +270,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("-replay must be in [0, %d], got %d", 1<<20, c.Replay)
 	}
 	for _, h := range c.Hidden {
-		if h < 1 || h > 1<<16 {
-			return fmt.Errorf("-hidden widths must be in [1, 65536], got %d", h)
+		if h < 1 || h > maxWidth {
+			return fmt.Errorf("-hidden widths must be in [1, %d], got %d", maxWidth, h)
 		}
 	}
 	return nil

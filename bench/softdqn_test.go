@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"flag"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
@@ -43,4 +47,54 @@ func benchSoftDQN(b *testing.B, alpha float64) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "it/s")
+}
+
+var softDQNConvergence = flag.Bool("convergence-softdqn", false,
+	"run the Soft DQN / M-DQN convergence check (D=2, H=20, 10,000 iterations, seeds 1 and 2; about 3 minutes)")
+
+// TestSoftDQNConvergence is the convergence check, run on demand:
+//
+//	go test ./bench -run SoftDQNConvergence -convergence-softdqn -v
+//
+// Soft DQN and Munchausen DQN, with the hypergrid settings of Tiapkin et al.
+// (MLP 256×256, 16 trajectories per iteration, PER, batch 256, τ = 0.25), train
+// for 10,000 iterations on the standard 20×20 hypergrid with seeds 1 and 2,
+// evaluated every 500; the median exact L1 (sum over the 400 cells) of the
+// last five evaluations must be below 0.1.
+func TestSoftDQNConvergence(t *testing.T) {
+	if !*softDQNConvergence {
+		t.Skip("run with -convergence-softdqn")
+	}
+	const iters = 10_000
+	for _, alpha := range []float64{0, gfn.MunchausenAlpha} {
+		for _, seed := range []uint64{1, 2} {
+			t.Run(fmt.Sprintf("alpha=%v/seed=%d", alpha, seed), func(t *testing.T) {
+				env := hypergrid.New(2, 20, hypergrid.Standard)
+				rng := rand.New(rand.NewPCG(seed, seed))
+				s := &gfn.SoftDQN{Env: env, Rng: rng, Alpha: alpha, BetaIterations: iters,
+					Q:      gfn.NewQNet(env, []int{256, 256}, rng),
+					Target: gfn.NewQNet(env, []int{256, 256}, rng)}
+				target, _ := gfn.TargetDistribution(env)
+				var l1 []float64
+				start := time.Now()
+				for i := 1; i <= iters; i++ {
+					if _, err := s.Step(); err != nil {
+						t.Fatal(err)
+					}
+					if i%500 == 0 {
+						d := gfn.Compare(gfn.ExactDistribution(env, s.Q.(gfn.Evaluator)), target)
+						l1 = append(l1, d.L1)
+						t.Logf("it %5d exact L1 %.4f (mean %.2e) empirical L1 %.2e",
+							i, d.L1, d.L1Mean, s.Samples().Distances(target).L1Mean)
+					}
+				}
+				last := slices.Clone(l1[len(l1)-5:])
+				slices.Sort(last)
+				t.Logf("median exact L1 of the last five evaluations %.4f (%.0f it/s)", last[2], iters/time.Since(start).Seconds())
+				if last[2] >= 0.1 {
+					t.Errorf("median exact L1 %.4f ≥ 0.1", last[2])
+				}
+			})
+		}
+	}
 }

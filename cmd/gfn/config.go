@@ -91,7 +91,7 @@ const (
 func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.Env, "env", "hypergrid", "environment (hypergrid)")
+	fs.StringVar(&f.Env, "env", "hypergrid", "environment (only hypergrid for now)")
 	fs.IntVar(&f.NDim, "ndim", 2, "hypergrid dimension D")
 	fs.IntVar(&f.Height, "height", 8, "hypergrid side length H")
 	fs.StringVar(&f.Reward, "reward", "standard", "reward: standard, hard or custom")
@@ -99,7 +99,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Float64Var(&f.R1, "r1", 0, "custom reward R1 (≥ 0; default that of standard)")
 	fs.Float64Var(&f.R2, "r2", 0, "custom reward R2 (≥ 0; default that of standard)")
 	fs.StringVar(&f.Loss, "loss", "tb", "objective: "+strings.Join(losses, ", "))
-	fs.Func("hidden", "hidden layer widths, comma-separated (default 256,256)", func(s string) error {
+	fs.Func("hidden", "hidden layer `widths`, comma-separated (default 256,256)", func(s string) error {
 		h, err := parseHidden(s)
 		f.Hidden = h
 		return err
@@ -115,11 +115,11 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	// Without exploration, on-policy TB on the 8×8 grid can lock onto two of
 	// the four modes for good (seed 2 does); ε = 0.05 finds all four on
 	// every seed we tried. Soft DQN explores through softmax(Q/λ) instead.
-	fs.Float64Var(&f.Epsilon, "epsilon", defaultEpsilon, "ε-uniform exploration in [0, 1) (0 by default for softdqn and mdqn)")
+	fs.Float64Var(&f.Epsilon, "epsilon", defaultEpsilon, "ε-uniform exploration in [0, 1); softdqn and mdqn default to 0")
 	fs.Float64Var(&f.Temperature, "temperature", 1, "sampling temperature on the logits (> 0)")
 	fs.Float64Var(&f.Clip, "clip", 0, "gradient-norm clipping (0: none)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed")
-	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the end)")
+	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the start and the end)")
 	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", 0, "checkpoint every N iterations (0: only at the end)")
 	fs.StringVar(&f.Out, "out", "", "output directory (default runs/LOSS-DxH-TIME)")
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")

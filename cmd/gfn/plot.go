@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"math"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -25,7 +24,7 @@ const plotDPI = 120
 func plotL1(path string, rs []record, cfg *config) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s on a %s hypergrid (%s): distance to the target",
-		strings.ToUpper(cfg.Loss), gridString(cfg.NDim, cfg.Height), cfg.rewardString())
+		lossName(cfg.Loss), gridString(cfg.NDim, cfg.Height), cfg.rewardString())
 	p.X.Label.Text = "iteration"
 	p.Y.Label.Text = "L1 = Σₓ |p(x) − p*(x)|"
 	p.Y.Scale = plot.LogScale{}
@@ -152,7 +151,7 @@ func plotDistribution(path string, s session, cfg *config, e *evaluation) error 
 	title.Font.Size = vg.Points(13)
 	title.XAlign = draw.XCenter
 	title.YAlign = draw.YTop
-	caption := fmt.Sprintf("%s on a %s hypergrid (%s)", strings.ToUpper(cfg.Loss),
+	caption := fmt.Sprintf("%s on a %s hypergrid (%s)", lossName(cfg.Loss),
 		gridString(cfg.NDim, cfg.Height), cfg.rewardString())
 	dc.FillText(title, vg.Point{X: w / 2, Y: ht - vg.Points(4)}, caption)
 	body := draw.Crop(dc, 0, 0, 0, -vg.Points(22))

@@ -111,7 +111,7 @@ func summary(cfg *config, r *record, iters int, elapsed time.Duration, itPerSec 
 	var b strings.Builder
 	grid := gridString(cfg.NDim, cfg.Height)
 	fmt.Fprintf(&b, "Trained %s on %s %s hypergrid (%s): %d iterations, %d trajectories, %.1f s, %.0f iterations/s.\n",
-		strings.ToUpper(cfg.Loss), article(grid), grid, cfg.rewardString(), iters, r.Trajectories,
+		lossName(cfg.Loss), article(grid), grid, cfg.rewardString(), iters, r.Trajectories,
 		elapsed.Seconds(), itPerSec)
 	fmt.Fprintf(&b, "The sampler's exact distribution is L1 = %.4f from the target (KL %.4f): %s",
 		r.L1, r.KL, closeness(r.L1))
@@ -151,8 +151,20 @@ func closeness(l1 float64) string {
 
 // gridString writes D=2, H=8 as "8×8".
 func gridString(d, h int) string {
+	if d == 1 {
+		return fmt.Sprintf("%d-cell", h)
+	}
 	if d > 3 {
 		return fmt.Sprintf("%d^%d", h, d)
 	}
 	return strings.TrimSuffix(strings.Repeat(fmt.Sprint(h)+"×", d), "×")
+}
+
+// lossName returns the usual written name of a loss.
+func lossName(loss string) string {
+	names := map[string]string{"subtb": "SubTB", "zvar": "ZVar", "softdqn": "Soft DQN", "mdqn": "Munchausen DQN"}
+	if n, ok := names[loss]; ok {
+		return n
+	}
+	return strings.ToUpper(loss)
 }

@@ -60,7 +60,7 @@ func TestSummary(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	for grid, a := range map[string]string{"8×8": "an", "4×4": "a", "11×11": "an", "18^4": "an", "110": "a", "80": "an", "1": "a"} {
+	for grid, a := range map[string]string{"8×8": "an", "4×4": "a", "11×11": "an", "18^4": "an", "8-cell": "an", "110": "a", "80": "an", "1": "a"} {
 		if article(grid) != a {
 			t.Errorf("article(%q) = %q, want %q", grid, article(grid), a)
 		}

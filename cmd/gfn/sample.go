@@ -122,7 +122,7 @@ func cmdEval(args []string, stdout, _ io.Writer) error {
 	}
 	grid := gridString(cfg.NDim, cfg.Height)
 	fmt.Fprintf(stdout, "model         %s on %s %s hypergrid (%s), %d iterations, %d trajectories\n",
-		strings.ToUpper(cfg.Loss), article(grid), grid, cfg.rewardString(), r.Iter, r.Trajectories)
+		lossName(cfg.Loss), article(grid), grid, cfg.rewardString(), r.Iter, r.Trajectories)
 	fmt.Fprintf(stdout, "l1            %-12.6g Σₓ |p(x) − p*(x)| of the sampler's exact distribution p\n", r.L1)
 	fmt.Fprintf(stdout, "l1_mean       %-12.6g the same divided by the %d states\n", r.L1Mean, numStates(cfg.NDim, cfg.Height))
 	fmt.Fprintf(stdout, "kl            %-12.6g KL(p* ‖ p)\n", r.KL)

@@ -88,6 +88,7 @@ func TestEveryLoss(t *testing.T) {
 	}
 	runs["tb-tied"] = []string{"-loss", "tb", "-pb", "tied", "-replay", "4"}
 	runs["db-separate"] = []string{"-loss", "db", "-pb", "separate", "-lr-pb", "0.01", "-replay", "2"}
+	runs["zvar-custom"] = []string{"-loss", "zvar", "-reward", "custom", "-r0", "0.01", "-r2", "0"}
 	for name, args := range runs {
 		loss := args[1]
 		t.Run(name, func(t *testing.T) {

@@ -5,6 +5,7 @@
 //	gfn train [flags]                  train a model (defaults: 8×8 grid, trajectory balance)
 //	gfn sample -checkpoint F -n N      print N samples of a trained model, one state per line
 //	gfn eval -checkpoint F             print how close a trained model is to the reward distribution
+//	gfn compare -out F.png RUN_DIR...  overlay a metric of several runs and tabulate their final values
 //
 // gfn train writes into its -out directory (default runs/LOSS-DxH-TIME):
 //
@@ -33,6 +34,7 @@ Usage:
   gfn train [flags]                 train a model (gfn train -h for the flags)
   gfn sample -checkpoint F -n N     print N samples of a trained model, one state per line
   gfn eval -checkpoint F            print how close a trained model is to the reward distribution
+  gfn compare -out F.png RUN_DIR... overlay a metric of several runs (gfn compare -h for the flags)
 `
 
 // run runs the command line args and returns the exit status: 0 on
@@ -50,11 +52,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cmd = cmdSample
 	case "eval":
 		cmd = cmdEval
+	case "compare":
+		cmd = cmdCompare
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "gfn: unknown command %q (want train, sample or eval)\n", args[0])
+		fmt.Fprintf(stderr, "gfn: unknown command %q (want train, sample, eval or compare)\n", args[0])
 		return 2
 	}
 	err := cmd(args[1:], stdout, stderr)
@@ -95,6 +99,8 @@ func printFlags(w io.Writer, name string) {
 		fs = newTrainFlagSet(&trainFlags{})
 	case "sample":
 		fs, _ = newSampleFlagSet()
+	case "compare":
+		fs, _ = newCompareFlagSet()
 	default:
 		fs, _ = newEvalFlagSet()
 	}

@@ -1,0 +1,374 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// compareFlags are the flags of gfn compare.
+type compareFlags struct {
+	out, csv, metric, x, title string
+}
+
+// compareMetrics are the metrics gfn compare can plot, by metrics.jsonl key.
+var compareMetrics = map[string]struct {
+	label string
+	get   func(*record) (float64, bool)
+}{
+	"l1":          {"exact L1 = Σₓ |p(x) − p*(x)|", func(r *record) (float64, bool) { return r.L1, r.L1 >= 0 }},
+	"l1_mean":     {"exact L1 mean over states", func(r *record) (float64, bool) { return r.L1Mean, r.L1Mean >= 0 }},
+	"kl":          {"exact KL(p* ‖ p)", func(r *record) (float64, bool) { return r.KL, r.KL >= 0 }},
+	"jsd":         {"exact Jensen-Shannon divergence", func(r *record) (float64, bool) { return r.JSD, r.JSD >= 0 }},
+	"emp_l1_mean": {"empirical L1 mean over states (papers')", optional(func(r *record) *float64 { return r.EmpL1Mean })},
+	"emp_kl":      {"empirical KL(p* ‖ p̂)", optional(func(r *record) *float64 { return r.EmpKL })},
+}
+
+func optional(f func(*record) *float64) func(*record) (float64, bool) {
+	return func(r *record) (float64, bool) {
+		p := f(r)
+		if p == nil || r.Iter == 0 {
+			return math.NaN(), false
+		}
+		return *p, *p >= 0
+	}
+}
+
+// compareAxes are the x axes of gfn compare.
+var compareAxes = map[string]struct {
+	label string
+	get   func(*record) float64
+}{
+	"trajectories": {"trajectories sampled", func(r *record) float64 { return float64(r.Trajectories) }},
+	"iter":         {"iteration", func(r *record) float64 { return float64(r.Iter) }},
+	"seconds":      {"wall-clock seconds (evaluations included)", func(r *record) float64 { return r.Seconds }},
+}
+
+func newCompareFlagSet() (*flag.FlagSet, *compareFlags) {
+	f := &compareFlags{}
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.out, "out", "", "write the overlaid curves to this PNG file (empty: table only)")
+	fs.StringVar(&f.csv, "csv", "", "also write the table to this CSV file")
+	fs.StringVar(&f.metric, "metric", "l1", "metric: "+strings.Join(sortedKeys(compareMetrics), ", "))
+	fs.StringVar(&f.x, "x", "trajectories", "x axis: trajectories, iter or seconds")
+	fs.StringVar(&f.title, "title", "", "plot title (default: the grid and the metric)")
+	return fs, f
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// compareRun is one run directory read by gfn compare.
+type compareRun struct {
+	dir   string
+	cfg   *config
+	rs    []record
+	label string
+	xs    []float64 // x and metric of the records where the metric is defined
+	ys    []float64
+}
+
+// summary of a run: final value, median of the last five evaluations, best
+// value, and training speed.
+type compareSummary struct {
+	iters              int
+	final, med5, best  float64
+	itPerSec, wallSecs float64
+}
+
+func (c *compareRun) summarize() compareSummary {
+	s := compareSummary{final: math.NaN(), med5: math.NaN(), best: math.NaN(), itPerSec: math.NaN()}
+	if n := len(c.ys); n > 0 {
+		s.final = c.ys[n-1]
+		last := slices.Clone(c.ys[max(0, n-5):])
+		slices.Sort(last)
+		s.med5 = last[len(last)/2]
+		if len(last)%2 == 0 {
+			s.med5 = (last[len(last)/2-1] + last[len(last)/2]) / 2
+		}
+		s.best = slices.Min(c.ys)
+	}
+	if len(c.rs) == 0 {
+		return s
+	}
+	last := c.rs[len(c.rs)-1]
+	s.iters, s.wallSecs = last.Iter, last.Seconds
+	// Training time only: each record's speed covers the iterations since
+	// the previous record.
+	var secs float64
+	prev, done := 0, 0
+	for _, r := range c.rs {
+		if d := r.Iter - prev; d > 0 && r.ItersPerSec > 0 {
+			secs += float64(d) / r.ItersPerSec
+			done += d
+		}
+		prev = r.Iter
+	}
+	if secs > 0 {
+		s.itPerSec = float64(done) / secs
+	}
+	return s
+}
+
+// cmdCompare is gfn compare: it overlays one metric of several runs on a
+// log-scale plot and prints a table of their final values.
+func cmdCompare(args []string, stdout, _ io.Writer) error {
+	fs, f := newCompareFlagSet()
+	if err := fs.Parse(args); err != nil {
+		return badUsage(err)
+	}
+	m, ok := compareMetrics[f.metric]
+	if !ok {
+		return badUsage(fmt.Errorf("unknown -metric %q (want %s)", f.metric, strings.Join(sortedKeys(compareMetrics), ", ")))
+	}
+	ax, ok := compareAxes[f.x]
+	if !ok {
+		return badUsage(fmt.Errorf("unknown -x %q (want trajectories, iter or seconds)", f.x))
+	}
+	if fs.NArg() == 0 {
+		return badUsage(errors.New("no run directories given"))
+	}
+	runs := make([]*compareRun, fs.NArg())
+	for i, dir := range fs.Args() {
+		cfg, err := readConfig(dir)
+		if err != nil {
+			return err
+		}
+		rs, err := readMetrics(filepath.Join(dir, metricsFile))
+		if err != nil {
+			return err
+		}
+		c := &compareRun{dir: dir, cfg: cfg, rs: rs}
+		for j := range rs {
+			if y, ok := m.get(&rs[j]); ok {
+				c.xs = append(c.xs, ax.get(&rs[j]))
+				c.ys = append(c.ys, y)
+			}
+		}
+		runs[i] = c
+	}
+	labelRuns(runs)
+	if err := writeCompareTable(stdout, runs, f.metric); err != nil {
+		return err
+	}
+	if f.csv != "" {
+		if err := writeCompareCSV(f.csv, runs, f.metric); err != nil {
+			return err
+		}
+	}
+	if f.out == "" {
+		return nil
+	}
+	title := f.title
+	if title == "" {
+		title = fmt.Sprintf("%s, %s", m.label, gridTitle(runs))
+	}
+	return plotCompare(f.out, runs, title, m.label, ax.label)
+}
+
+// gridTitle describes the grids of the runs.
+func gridTitle(runs []*compareRun) string {
+	var gs []string
+	for _, c := range runs {
+		g := fmt.Sprintf("%s hypergrid (%s)", gridString(c.cfg.NDim, c.cfg.Height), c.cfg.rewardString())
+		if !slices.Contains(gs, g) {
+			gs = append(gs, g)
+		}
+	}
+	return strings.Join(gs, ", ")
+}
+
+// labelRuns labels each run with its loss and seed, and with whatever else
+// differs between the runs (grid, ε, backward policy, replay, batch, SubTB λ);
+// runs that still share a label get their directory name.
+func labelRuns(runs []*compareRun) {
+	differs := func(f func(*config) string) bool {
+		for _, c := range runs[1:] {
+			if f(c.cfg) != f(runs[0].cfg) {
+				return true
+			}
+		}
+		return false
+	}
+	parts := []func(*config) string{
+		func(c *config) string { return gridString(c.NDim, c.Height) },
+		func(c *config) string { return "ε=" + strconv.FormatFloat(c.Epsilon, 'g', -1, 64) },
+		func(c *config) string { return "P_B " + c.PB },
+		func(c *config) string { return "replay " + strconv.Itoa(c.Replay) },
+		func(c *config) string { return "batch " + strconv.Itoa(c.Batch) },
+		func(c *config) string { return "lr " + strconv.FormatFloat(c.LR, 'g', -1, 64) },
+		func(c *config) string { return c.rewardString() },
+	}
+	var extra []func(*config) string
+	for _, p := range parts {
+		if differs(p) {
+			extra = append(extra, p)
+		}
+	}
+	count := map[string]int{}
+	for _, c := range runs {
+		l := lossName(c.cfg.Loss)
+		for _, p := range extra {
+			l += ", " + p(c.cfg)
+		}
+		c.label = fmt.Sprintf("%s, seed %d", l, c.cfg.Seed)
+		count[c.label]++
+	}
+	for _, c := range runs {
+		if count[c.label] > 1 {
+			c.label += " (" + filepath.Base(filepath.Clean(c.dir)) + ")"
+		}
+	}
+}
+
+// fmtValue formats a metric value for the table.
+func fmtValue(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+func writeCompareTable(w io.Writer, runs []*compareRun, metric string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "run\titers\tfinal %[1]s\tmedian last 5\tbest\titer/s\twall s\n", metric)
+	for _, c := range runs {
+		s := c.summarize()
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.0f\t%.0f\n", c.label, s.iters,
+			fmtValue(s.final), fmtValue(s.med5), fmtValue(s.best), s.itPerSec, s.wallSecs)
+	}
+	return tw.Flush()
+}
+
+func writeCompareCSV(path string, runs []*compareRun, metric string) error {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"run", "dir", "loss", "seed", "metric", "iters", "trajectories", "final", "median_last5", "best", "iters_per_sec", "wall_seconds"})
+	for _, c := range runs {
+		s := c.summarize()
+		traj := 0
+		if len(c.rs) > 0 {
+			traj = c.rs[len(c.rs)-1].Trajectories
+		}
+		g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+		w.Write([]string{c.label, filepath.Base(filepath.Clean(c.dir)), c.cfg.Loss, strconv.FormatUint(c.cfg.Seed, 10), metric,
+			strconv.Itoa(s.iters), strconv.Itoa(traj), g(s.final), g(s.med5), g(s.best), g(s.itPerSec), g(s.wallSecs)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, []byte(b.String()))
+}
+
+// comparePalette is the colour of each loss, in the usual tab10 order.
+var comparePalette = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
+	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+	{188, 189, 34, 255}, {23, 190, 207, 255},
+}
+
+// compareDashes tell apart the seeds of one loss.
+var compareDashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)},
+	{vg.Points(8), vg.Points(3), vg.Points(2), vg.Points(3)}}
+
+// plotCompare draws the runs' curves on a log-scale y axis, one colour per
+// run group (the label without its seed) and one dash pattern per seed
+// within a group, with the legend to the right of the plot.
+func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Add(plotter.NewGrid())
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+
+	groups := map[string]int{}
+	inGroup := map[string]int{}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range runs {
+		g := groupKey(c)
+		gi, ok := groups[g]
+		if !ok {
+			gi = len(groups)
+			groups[g] = gi
+		}
+		di := inGroup[g]
+		inGroup[g]++
+		var xys plotter.XYs
+		for i, y := range c.ys {
+			if y > 0 { // a log axis cannot show 0
+				xys = append(xys, plotter.XY{X: c.xs[i], Y: y})
+				lo, hi = min(lo, y), max(hi, y)
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		l, s, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return err
+		}
+		col := comparePalette[gi%len(comparePalette)]
+		l.Color, s.Color = col, col
+		l.Width = vg.Points(1.5)
+		l.Dashes = compareDashes[di%len(compareDashes)]
+		s.Radius = vg.Points(1.8)
+		p.Add(l, s)
+		leg.Add(c.label, l, s)
+	}
+	if lo > hi {
+		lo, hi = 1e-3, 1
+	}
+	p.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
+	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)))
+	if p.Y.Max <= p.Y.Min {
+		p.Y.Max = p.Y.Min * 10
+	}
+
+	legW := 0.4 * vg.Inch
+	for _, c := range runs {
+		legW = max(legW, leg.TextStyle.Width(c.label)+leg.ThumbnailWidth+vg.Points(24))
+	}
+	w, h := 7.5*vg.Inch+legW, 5*vg.Inch
+	canv := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))}
+	dc := draw.New(canv)
+	p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
+	// Level with the top of the plot area, below the title.
+	leg.Draw(draw.Crop(dc, w-legW+vg.Points(8), 0, 0, -p.Title.TextStyle.Height(title)-vg.Points(40)))
+	return savePNG(path, canv)
+}
+
+// groupKey is a run's label without its seed.
+func groupKey(c *compareRun) string {
+	l := c.label
+	if i := strings.LastIndex(l, ", seed "); i >= 0 {
+		return l[:i]
+	}
+	return l
+}

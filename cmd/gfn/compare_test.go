@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fakeRun trains a fake run into dir/name and returns its directory.
+func fakeRun(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	args = append([]string{"train", "-quiet", "-height", "6", "-out", out}, args...)
+	if code, _, stderr := gfnRun(t, args...); code != 0 {
+		t.Fatalf("%q: exit %d: %s", args, code, stderr)
+	}
+	return out
+}
+
+func TestCompareFake(t *testing.T) {
+	useFake(t)
+	tmp := t.TempDir()
+	a := fakeRun(t, tmp, "a", "-loss", "tb", "-seed", "1", "-iters", "80", "-eval-every", "10")
+	b := fakeRun(t, tmp, "b", "-loss", "db", "-seed", "2", "-iters", "40", "-eval-every", "5", "-epsilon", "0.1")
+	png, csvPath := filepath.Join(tmp, "cmp.png"), filepath.Join(tmp, "cmp.csv")
+	code, stdout, stderr := gfnRun(t, "compare", "-out", png, "-csv", csvPath, "-metric", "kl", a, b)
+	if code != 0 {
+		t.Fatalf("compare: exit %d: %s", code, stderr)
+	}
+	checkPNG(t, png)
+
+	// The labels name the loss and seed, and ε, which differs.
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "final kl") {
+		t.Fatalf("table:\n%s", stdout)
+	}
+	if !strings.HasPrefix(lines[1], "TB, ε=0.05, seed 1 ") || !strings.HasPrefix(lines[2], "DB, ε=0.1, seed 2 ") {
+		t.Errorf("labels:\n%s", stdout)
+	}
+
+	// The CSV holds the final, median-of-five and best values of the runs'
+	// metrics.jsonl, computed here independently.
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("csv has %d rows, want 3", len(rows))
+	}
+	col := func(name string) int { return slices.Index(rows[0], name) }
+	for i, dir := range []string{a, b} {
+		rs := checkMetrics(t, dir)
+		var kl []float64
+		for _, r := range rs {
+			kl = append(kl, r["kl"].(float64))
+		}
+		last := slices.Clone(kl[len(kl)-5:])
+		slices.Sort(last)
+		want := map[string]float64{
+			"final": kl[len(kl)-1], "median_last5": last[2], "best": slices.Min(kl),
+			"iters": rs[len(rs)-1]["iter"].(float64), "trajectories": rs[len(rs)-1]["trajectories"].(float64),
+		}
+		if want["best"] >= kl[0] || want["final"] == kl[0] {
+			t.Fatalf("run %d: the fake's kl did not move: %v", i, kl)
+		}
+		for k, w := range want {
+			got, err := strconv.ParseFloat(rows[i+1][col(k)], 64)
+			if err != nil || math.Abs(got-w) > 1e-5*math.Abs(w) {
+				t.Errorf("run %d %s = %q, want %g", i, k, rows[i+1][col(k)], w)
+			}
+		}
+	}
+
+	// Without -out, only the table.
+	code, stdout2, _ := gfnRun(t, "compare", "-metric", "kl", a, b)
+	if code != 0 || stdout2 != stdout {
+		t.Errorf("compare without -out: exit %d, table %q, want %q", code, stdout2, stdout)
+	}
+	for _, x := range []string{"iter", "seconds"} {
+		out := filepath.Join(tmp, x+".png")
+		if code, _, stderr := gfnRun(t, "compare", "-x", x, "-metric", "l1_mean", "-out", out, a, b); code != 0 {
+			t.Errorf("-x %s: exit %d: %s", x, code, stderr)
+		}
+		checkPNG(t, out)
+	}
+}
+
+func TestCompareLabels(t *testing.T) {
+	useFake(t)
+	tmp := t.TempDir()
+	a := fakeRun(t, tmp, "a", "-iters", "10", "-seed", "1")
+	b := fakeRun(t, tmp, "b", "-iters", "10", "-seed", "2")
+	c := fakeRun(t, tmp, "c", "-iters", "10", "-seed", "2")
+	_, stdout, stderr := gfnRun(t, "compare", a, b, c)
+	for _, want := range []string{"\nTB, seed 1 ", "\nTB, seed 2 (b) ", "\nTB, seed 2 (c) "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table has no %q:\n%s%s", want, stdout, stderr)
+		}
+	}
+}
+
+func TestCompareSummary(t *testing.T) {
+	c := &compareRun{
+		rs: []record{
+			{Iter: 0},
+			{Iter: 10, ItersPerSec: 10, Seconds: 2}, // 1 s of training
+			{Iter: 30, ItersPerSec: 40, Seconds: 5}, // 0.5 s
+		},
+		ys: []float64{9, 1, 5, 3, 8, 2, 7},
+	}
+	s := c.summarize()
+	if s.final != 7 || s.med5 != 5 || s.best != 1 || s.iters != 30 || s.wallSecs != 5 {
+		t.Errorf("summary %+v, want final 7, median 5 (of 5 3 8 2 7), best 1, 30 iterations, 5 s", s)
+	}
+	if want := 30 / 1.5; math.Abs(s.itPerSec-want) > 1e-12 {
+		t.Errorf("iterations/s = %g, want %g", s.itPerSec, want)
+	}
+	c.ys = []float64{4, 2}
+	if s := c.summarize(); s.med5 != 3 {
+		t.Errorf("median of 4 and 2 = %g, want 3", s.med5)
+	}
+}
+
+func TestCompareErrors(t *testing.T) {
+	useFake(t)
+	tmp := t.TempDir()
+	a := fakeRun(t, tmp, "a", "-iters", "5")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare"}, "no run directories given"},
+		{[]string{"compare", "-metric", "auc", a}, `unknown -metric "auc"`},
+		{[]string{"compare", "-x", "epochs", a}, `unknown -x "epochs"`},
+		{[]string{"compare", a, filepath.Join(tmp, "missing")}, "config.json"},
+	} {
+		code, _, stderr := gfnRun(t, tc.args...)
+		checkOneLineError(t, tc.args, code, stderr, tc.want)
+	}
+}

@@ -3,10 +3,13 @@ package gemm
 // Dgemm computes C = alpha·op(A)·op(B) + beta·C where op(X) is X or Xᵀ as tA and
 // tB say. All matrices are row-major: element (i, j) of A is a[i*lda+j]. op(A) is
 // m×k, op(B) is k×n and C is m×n. When beta is 0, C is not read (NaN in C does
-// not propagate).
+// not propagate). C must not overlap A or B. Dgemm may be called from several
+// goroutines at once (with distinct C); large products are shared with a
+// worker pool (see the package documentation). It does not allocate in
+// steady state.
 //
-// It panics if a leading dimension is too small or a slice too short for the
-// shape it describes.
+// It panics if m, n or k is negative, or if a leading dimension is too small
+// or a slice too short for the shape it describes.
 func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {

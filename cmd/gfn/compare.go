@@ -24,6 +24,7 @@ import (
 // compareFlags are the flags of gfn compare.
 type compareFlags struct {
 	out, csv, metric, x, title string
+	markdown                   bool
 }
 
 // compareMetrics are the metrics gfn compare can plot, by metrics.jsonl key.
@@ -68,6 +69,7 @@ func newCompareFlagSet() (*flag.FlagSet, *compareFlags) {
 	fs.StringVar(&f.metric, "metric", "l1", "metric: "+strings.Join(sortedKeys(compareMetrics), ", "))
 	fs.StringVar(&f.x, "x", "trajectories", "x axis: trajectories, iter or seconds")
 	fs.StringVar(&f.title, "title", "", "plot title (default: the grid and the metric)")
+	fs.BoolVar(&f.markdown, "md", false, "print the table in Markdown")
 	return fs, f
 }
 
@@ -170,7 +172,7 @@ func cmdCompare(args []string, stdout, _ io.Writer) error {
 		runs[i] = c
 	}
 	labelRuns(runs)
-	if err := writeCompareTable(stdout, runs, f.metric); err != nil {
+	if err := writeCompareTable(stdout, runs, f.metric, f.markdown); err != nil {
 		return err
 	}
 	if f.csv != "" {
@@ -251,14 +253,27 @@ func fmtValue(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-func writeCompareTable(w io.Writer, runs []*compareRun, metric string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "run\titers\tfinal %[1]s\tmedian last 5\tbest\titer/s\twall s\n", metric)
+func writeCompareTable(w io.Writer, runs []*compareRun, metric string, markdown bool) error {
+	row := func(cells ...string) string { return strings.Join(cells, "\t") + "\n" }
+	if markdown {
+		row = func(cells ...string) string { return "| " + strings.Join(cells, " | ") + " |\n" }
+	}
+	var b strings.Builder
+	b.WriteString(row("run", "iters", "final "+metric, "median last 5", "best", "iter/s", "wall s"))
+	if markdown {
+		b.WriteString(row("---", "---:", "---:", "---:", "---:", "---:", "---:"))
+	}
 	for _, c := range runs {
 		s := c.summarize()
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.0f\t%.0f\n", c.label, s.iters,
-			fmtValue(s.final), fmtValue(s.med5), fmtValue(s.best), s.itPerSec, s.wallSecs)
+		b.WriteString(row(c.label, strconv.Itoa(s.iters), fmtValue(s.final), fmtValue(s.med5), fmtValue(s.best),
+			fmt.Sprintf("%.0f", s.itPerSec), fmt.Sprintf("%.0f", s.wallSecs)))
 	}
+	if markdown {
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	io.WriteString(tw, b.String())
 	return tw.Flush()
 }
 

@@ -86,6 +86,12 @@ func TestCompareFake(t *testing.T) {
 	if code != 0 || stdout2 != stdout {
 		t.Errorf("compare without -out: exit %d, table %q, want %q", code, stdout2, stdout)
 	}
+	code, md, _ := gfnRun(t, "compare", "-md", "-metric", "kl", a, b)
+	mdLines := strings.Split(strings.TrimSpace(md), "\n")
+	if code != 0 || len(mdLines) != 4 || !strings.HasPrefix(mdLines[1], "| --- | ---: |") ||
+		!strings.HasPrefix(mdLines[2], "| TB, ε=0.05, seed 1 | 80 | ") {
+		t.Errorf("compare -md: exit %d:\n%s", code, md)
+	}
 	for _, x := range []string{"iter", "seconds"} {
 		out := filepath.Join(tmp, x+".png")
 		if code, _, stderr := gfnRun(t, "compare", "-x", x, "-metric", "l1_mean", "-out", out, a, b); code != 0 {

@@ -94,6 +94,6 @@ func Example() {
 	fmt.Printf("P(aba) = %.2f, R(aba)/Z = %.2f\n", after.Learned[aba], after.Target[aba])
 	// Output:
 	// log Z = 3.14, learned 3.14
-	// L1 to R/Z: 1.15 before training, 0.00 after
+	// L1 to R/Z: 0.83 before training, 0.00 after
 	// P(aba) = 0.32, R(aba)/Z = 0.32
 }

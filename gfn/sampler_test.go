@@ -255,11 +255,12 @@ func TestSampleMatchesExact(t *testing.T) {
 }
 
 func TestExactUniformLine(t *testing.T) {
-	// D=1, H=3 with zero output weights: P_F uniform over valid actions, so
+	// D=1, H=3 with a zero output layer: P_F uniform over valid actions, so
 	// P(0) = 1/2, P(1) = 1/4, P(2) = 1/4 (only exit is valid at 2).
 	env := hypergrid.New(1, 3, hypergrid.Standard)
 	p := gfn.NewPolicy(env, gfn.PolicyConfig{Hidden: []int{4}}, rand.New(rand.NewPCG(1, 1)))
 	p.Net.Heads[0].W.Value.Zero()
+	p.Net.Heads[0].B.Value.Zero()
 	got := gfn.ExactDistribution(env, p)
 	want := []float64{0.5, 0.25, 0.25}
 	for i := range want {

@@ -56,3 +56,24 @@ func fillNormal(w *mat.Dense, std float64, rng *rand.Rand) {
 		}
 	}
 }
+
+// TorchUniform draws from U(−1/√fanIn, 1/√fanIn), the default initialisation
+// of PyTorch's nn.Linear weights (kaiming_uniform_ with a = √5). PyTorch draws
+// the bias from the same range; InitTorch does both.
+func TorchUniform(w *mat.Dense, rng *rand.Rand) {
+	in, _ := w.Dims()
+	fill(w, 1/math.Sqrt(float64(in)), rng)
+}
+
+// InitTorch redraws the weights and biases of each layer as PyTorch's
+// nn.Linear does by default: both from U(−1/√fanIn, 1/√fanIn). Reference
+// implementations of published results are usually PyTorch code, and their
+// training curves depend on this scale (GFlowNet policies, for one, train
+// markedly better from it than from He initialisation).
+func InitTorch(rng *rand.Rand, layers ...*Linear) {
+	for _, l := range layers {
+		TorchUniform(l.W.Value, rng)
+		in, _ := l.W.Dims()
+		fill(l.B.Value, 1/math.Sqrt(float64(in)), rng)
+	}
+}

@@ -44,6 +44,7 @@ func TestInitMoments(t *testing.T) {
 		{"HeNormal", HeNormal, math.Sqrt(2.0 / in)},
 		{"GlorotUniform", GlorotUniform, math.Sqrt(2.0 / (in + out))},
 		{"GlorotNormal", GlorotNormal, math.Sqrt(2.0 / (in + out))},
+		{"TorchUniform", TorchUniform, 1 / math.Sqrt(3*in)}, // U(±a) has std a/√3
 	} {
 		w := mat.NewDense(in, out, nil)
 		tc.init(w, rng)
@@ -58,6 +59,24 @@ func TestInitMoments(t *testing.T) {
 	Zeros(w, rng)
 	if mat.Norm(w, 1) != 0 {
 		t.Error("Zeros left a non-zero weight")
+	}
+}
+
+func TestInitTorch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	l := NewLinear(400, 300, HeUniform, rng)
+	InitTorch(rng, l)
+	bound := 1 / math.Sqrt(400)
+	for _, p := range []*autograd.Node{l.W, l.B} {
+		d := p.Value.RawMatrix().Data
+		lo, hi := d[0], d[0]
+		for _, v := range d {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		// Uniform draws fill the range: the extremes come within 2% of ±bound.
+		if lo < -bound || hi > bound || lo > -0.98*bound || hi < 0.98*bound {
+			t.Errorf("InitTorch drew in [%.4g, %.4g], want U(±%.4g)", lo, hi, bound)
+		}
 	}
 }
 

@@ -23,16 +23,22 @@ func useDot(kr *kernel, p *params) bool {
 }
 
 // computeDot accumulates rows [i0, i1) and columns [j0, j1) of alpha·A·Bᵀ
-// into C with the dot-product tile, finishing ragged edges and the k tail
-// in Go.
-func (kr *kernel) computeDot(p *params, i0, i1, j0, j1 int) {
+// into C with the dot-product tile. Ragged edges go through the tile too
+// (dotRagged), so a batch whose row count is not a multiple of 4 (the
+// shrinking batches of a GFlowNet rollout) stays vectorised; only the k tail
+// past the last multiple of 8 is summed in Go.
+func (kr *kernel) computeDot(p *params, i0, i1, j0, j1 int, buf *buffers) {
 	k, k8 := p.k, p.k&^7
 	a, b, c := p.a, p.b, p.c
 	lda, ldb, ldc := p.lda, p.ldb, p.ldc
-	i := i0
-	for ; i+4 <= i1; i += 4 {
-		j := j0
-		for ; j+4 <= j1; j += 4 {
+	for i := i0; i < i1; i += 4 {
+		rows := min(4, i1-i)
+		for j := j0; j < j1; j += 4 {
+			cols := min(4, j1-j)
+			if rows < 4 || cols < 4 {
+				kr.dotRagged(p, i, rows, j, cols, buf.tile[:16])
+				continue
+			}
 			kr.dot(k8, a[i*lda:], lda, b[j*ldb:], ldb, c[i*ldc+j:], ldc, p.alpha)
 			if k8 < k {
 				for r := i; r < i+4; r++ {
@@ -42,18 +48,45 @@ func (kr *kernel) computeDot(p *params, i0, i1, j0, j1 int) {
 				}
 			}
 		}
-		dotEdge(p, i, i+4, j, j1)
 	}
-	dotEdge(p, i, i1, j0, j1)
 }
 
-// dotEdge computes C[i0:i1, j0:j1] += alpha·A·Bᵀ one dot product at a time.
-func dotEdge(p *params, i0, i1, j0, j1 int) {
-	for i := i0; i < i1; i++ {
-		ar := p.a[i*p.lda : i*p.lda+p.k]
-		for j := j0; j < j1; j++ {
-			p.c[i*p.ldc+j] += p.alpha * dotGo(ar, p.b[j*p.ldb:j*p.ldb+p.k])
+// dotRagged accumulates the rows × cols block of alpha·A·Bᵀ at (i, j), with
+// rows or cols below 4, by running the 4×4 tile into tmp over a full window
+// and adding the wanted part. When the matrix has 4 or more rows the window
+// is the 4 rows ending at or after the block (it may read rows that other
+// tiles own; A is only read); otherwise each row is its own window, repeated
+// with stride 0. Columns likewise.
+func (kr *kernel) dotRagged(p *params, i, rows, j, cols int, tmp []float64) {
+	k, k8 := p.k, p.k&^7
+	for r0 := 0; r0 < rows; {
+		ri, nr, la := i+r0, 1, 0
+		if p.m >= 4 {
+			ri, nr, la = min(i, p.m-4), rows, p.lda
 		}
+		roff := i + r0 - ri
+		for s0 := 0; s0 < cols; {
+			cj, nc, lb := j+s0, 1, 0
+			if p.n >= 4 {
+				cj, nc, lb = min(j, p.n-4), cols, p.ldb
+			}
+			soff := j + s0 - cj
+			clear(tmp)
+			kr.dot(k8, p.a[ri*p.lda:], la, p.b[cj*p.ldb:], lb, tmp, 4, p.alpha)
+			for r := 0; r < nr; r++ {
+				ci := (i + r0 + r) * p.ldc
+				for s := 0; s < nc; s++ {
+					v := tmp[(roff+r)*4+soff+s]
+					if k8 < k {
+						ar, bs := (i+r0+r)*p.lda, (j+s0+s)*p.ldb
+						v += p.alpha * dotGo(p.a[ar+k8:ar+k], p.b[bs+k8:bs+k])
+					}
+					p.c[ci+j+s0+s] += v
+				}
+			}
+			s0 += nc
+		}
+		r0 += nr
 	}
 }
 

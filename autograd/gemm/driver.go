@@ -61,7 +61,7 @@ func blocks(n, size, unit int) int {
 // the nr×mr register tiles.
 func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 	if p.dot {
-		kr.computeDot(p, i0, i1, j0, j1)
+		kr.computeDot(p, i0, i1, j0, j1, buf)
 		return
 	}
 	mr, nr := kr.mr, kr.nr

@@ -338,7 +338,10 @@ func TestDgemmDotAndPacked(t *testing.T) {
 		rng := rand.New(rand.NewPCG(11, 12))
 		for _, limit := range []int{0, 1 << 30} {
 			dotMaxM = limit
-			for _, s := range [][3]int{{4, 4, 32}, {16, 256, 64}, {13, 7, 41}, {5, 9, 300}, {33, 17, 31}, {9, 10, 8}} {
+			// Ragged shapes (m or n not a multiple of 4, or below 4) go through the
+			// tile with a sliding or stride-0 window (dotRagged).
+			for _, s := range [][3]int{{4, 4, 32}, {16, 256, 64}, {13, 7, 41}, {5, 9, 300}, {33, 17, 31}, {9, 10, 8},
+				{1, 1, 32}, {2, 3, 40}, {3, 5, 37}, {6, 2, 64}, {7, 6, 33}, {15, 256, 256}, {13, 255, 256}, {1, 9, 48}} {
 				checkDgemm(t, rng, dgemmCase{tB: true, m: s[0], n: s[1], k: s[2], alpha: -0.5, beta: 0.3, padA: 1, padB: 3, padC: 1})
 			}
 		}

@@ -41,8 +41,17 @@
 //     Adam step) with optional replay, gradient clipping and a separate
 //     optimizer for a learned P_B; it saves atomic, checksummed checkpoints
 //     from which a run continues bit-identically. TrainerConfig.Recompute
-//     trades the recorded per-step passes for one batched scoring pass, which
-//     is faster with small batches (bench/gfn_test.go).
+//     trades the recorded per-step passes for one batched scoring pass
+//     (bench/gfn_test.go measures both; the recorded passes are the default
+//     and the faster on the hypergrid).
+//   - SoftDQN (softdqn.go) trains the forward policy as the soft-optimal
+//     policy of an entropy-regularised MDP whose rewards are log P_B on
+//     ordinary edges and log R(x) on the exit edge (Tiapkin et al. 2024): a
+//     Q-network (QNet, qnet.go) with softmax(Q/λ) as its policy, Soft DQN or
+//     Munchausen DQN targets (TD, softdqn_td.go), target networks, and a
+//     transition Replay with proportional prioritisation on a SumTree
+//     (replay.go, sumtree.go). Its zero-value settings are the paper's
+//     hypergrid settings.
 //   - Metrics (metrics.go): for an Enumerable env, TargetDistribution (R/Z
 //     and log Z), ExactDistribution (the terminal distribution of P_F by
 //     dynamic programming over the states in topological order), Compare

@@ -11,19 +11,40 @@ import (
 // ReLU returns max(x, 0). Its derivative at 0 is taken to be 0.
 func (t *Tape) ReLU(x *Node) *Node {
 	out, xv, ov := t.unary(x)
-	for i, v := range xv {
-		ov[i] = max(v, 0)
-	}
+	elt.reluFwd(ov, xv)
 	out.back = reluBack
 	return out
 }
 
 func reluBack(out *Node) {
-	gs := data(out.Grad)
-	xg, ov := data(out.a.Grad)[:len(gs)], data(out.Value)[:len(gs)]
-	for i, g := range gs {
-		if ov[i] > 0 {
-			xg[i] += g
+	elt.reluBwd(data(out.a.Grad), data(out.Grad), data(out.Value))
+}
+
+// eltKernels is one implementation of the element-wise kernels: the portable
+// loops below, or on amd64 the assembly in simd_amd64.s, which gives
+// bit-identical results.
+type eltKernels struct {
+	reluFwd func(dst, x []float64)
+	reluBwd func(xg, g, out []float64)
+}
+
+var goEltKernels = eltKernels{reluFwd: reluFwdGo, reluBwd: reluBwdGo}
+
+// reluFwdGo sets dst[i] = max(x[i], 0). It panics if dst is shorter than x.
+func reluFwdGo(dst, x []float64) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = max(v, 0)
+	}
+}
+
+// reluBwdGo adds g[i] to xg[i] where out[i] > 0. It panics if xg or out is
+// shorter than g.
+func reluBwdGo(xg, g, out []float64) {
+	xg, out = xg[:len(g)], out[:len(g)]
+	for i, v := range g {
+		if out[i] > 0 {
+			xg[i] += v
 		}
 	}
 }

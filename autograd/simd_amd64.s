@@ -1,0 +1,267 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Element-wise kernels. Each handles 32 (AVX-512) or 16 (AVX2) elements per
+// iteration in four independent vectors, then one vector at a time, then a
+// scalar tail in VEX-encoded xmm instructions. Registers 0 and 1 hold zeros
+// and the absolute-value mask 0x7fff…f in every lane.
+//
+// The forward pass reproduces Go's max(v, 0) bit for bit without a branch:
+// it keeps v AND 0x7fff…f where v is not ≤ 0 (v > 0, or v is NaN: the
+// predicate is NLE_UQ, true when unordered) and writes +0 elsewhere. For
+// v > 0 the AND changes nothing; for a NaN it clears the sign and keeps the
+// payload, quiet or signalling, which is what the compiled max does.
+//
+// The backward pass adds g only where out > 0 (GT_OQ, false for NaN): AVX-512
+// merge-masks the add, AVX2 blends the sum with the old value, so unselected
+// elements are stored back unchanged (adding a zero would turn −0 into +0).
+
+#define NLE_UQ $0x16
+#define GT_OQ  $0x1e
+
+// SETUP512 / SETUP256 put zeros in register 0 and the mask in register 1.
+#define SETUP512 \
+	VPXORQ       Z0, Z0, Z0; \
+	MOVQ         $0x7fffffffffffffff, AX; \
+	VPBROADCASTQ AX, Z1
+
+#define SETUP256 \
+	VXORPD       Y0, Y0, Y0; \
+	MOVQ         $0x7fffffffffffffff, AX; \
+	MOVQ         AX, X1; \
+	VPBROADCASTQ X1, Y1
+
+// FWD512 writes relu of the 8 elements at off(SI) to off(DI).
+#define FWD512(off, V, K) \
+	VMOVUPD  off(SI), V; \
+	VCMPPD   NLE_UQ, Z0, V, K; \
+	VPANDQ.Z Z1, V, K, V; \
+	VMOVUPD  V, off(DI)
+
+// FWD256 does the same for 4 elements.
+#define FWD256(off, V, M) \
+	VMOVUPD off(SI), V; \
+	VCMPPD  NLE_UQ, Y0, V, M; \
+	VANDPD  Y1, M, M; \
+	VANDPD  V, M, M; \
+	VMOVUPD M, off(DI)
+
+// FWDSCALAR does it for the element at (SI).
+#define FWDSCALAR \
+	VMOVSD (SI), X2; \
+	VCMPSD NLE_UQ, X0, X2, X3; \
+	VANDPD X1, X3, X3; \
+	VANDPD X2, X3, X3; \
+	VMOVSD X3, (DI)
+
+// func reluFwdAVX512(dst, x *float64, n int)
+TEXT ·reluFwdAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SETUP512
+
+fwd512loop32:
+	CMPQ CX, $32
+	JLT  fwd512loop8
+	FWD512(0, Z2, K1)
+	FWD512(64, Z3, K2)
+	FWD512(128, Z4, K3)
+	FWD512(192, Z5, K4)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $32, CX
+	JMP  fwd512loop32
+
+fwd512loop8:
+	CMPQ CX, $8
+	JLT  fwd512tail
+	FWD512(0, Z2, K1)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  fwd512loop8
+
+fwd512tail:
+	TESTQ CX, CX
+	JEQ   fwd512done
+
+fwd512scalar:
+	FWDSCALAR
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNE  fwd512scalar
+
+fwd512done:
+	VZEROUPPER
+	RET
+
+// func reluFwdAVX2(dst, x *float64, n int)
+TEXT ·reluFwdAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SETUP256
+
+fwd256loop16:
+	CMPQ CX, $16
+	JLT  fwd256loop4
+	FWD256(0, Y2, Y3)
+	FWD256(32, Y4, Y5)
+	FWD256(64, Y6, Y7)
+	FWD256(96, Y8, Y9)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP  fwd256loop16
+
+fwd256loop4:
+	CMPQ CX, $4
+	JLT  fwd256tail
+	FWD256(0, Y2, Y3)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  fwd256loop4
+
+fwd256tail:
+	TESTQ CX, CX
+	JEQ   fwd256done
+
+fwd256scalar:
+	FWDSCALAR
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNE  fwd256scalar
+
+fwd256done:
+	VZEROUPPER
+	RET
+
+// BWD512 adds the 8 gradients at off(SI) into off(DI) where off(DX) > 0.
+// Like Go's xg[i] += g[i], it computes g + xg with g as the first operand,
+// which decides the payload when both are NaN (the first one, quieted).
+#define BWD512(off, O, V, K) \
+	VMOVUPD off(DX), O; \
+	VCMPPD  GT_OQ, Z0, O, K; \
+	VMOVUPD off(SI), O; \
+	VMOVUPD off(DI), V; \
+	VADDPD  V, O, K, V; \
+	VMOVUPD V, off(DI)
+
+// BWD256 does the same for 4 elements.
+#define BWD256(off, O, V, S) \
+	VMOVUPD   off(DX), O; \
+	VCMPPD    GT_OQ, Y0, O, O; \
+	VMOVUPD   off(DI), V; \
+	VMOVUPD   off(SI), S; \
+	VADDPD    V, S, S; \
+	VBLENDVPD O, S, V, V; \
+	VMOVUPD   V, off(DI)
+
+// BWDSCALAR does it for the element at (DI).
+#define BWDSCALAR \
+	VMOVSD    (DX), X2; \
+	VCMPSD    GT_OQ, X0, X2, X2; \
+	VMOVSD    (DI), X3; \
+	VMOVSD    (SI), X4; \
+	VADDSD    X3, X4, X4; \
+	VBLENDVPD X2, X4, X3, X3; \
+	VMOVSD    X3, (DI)
+
+// func reluBwdAVX512(xg, gp, out *float64, n int)
+TEXT ·reluBwdAVX512(SB), NOSPLIT, $0-32
+	MOVQ xg+0(FP), DI
+	MOVQ gp+8(FP), SI
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), CX
+	SETUP512
+
+bwd512loop32:
+	CMPQ CX, $32
+	JLT  bwd512loop8
+	BWD512(0, Z2, Z3, K1)
+	BWD512(64, Z4, Z5, K2)
+	BWD512(128, Z6, Z7, K3)
+	BWD512(192, Z8, Z9, K4)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $32, CX
+	JMP  bwd512loop32
+
+bwd512loop8:
+	CMPQ CX, $8
+	JLT  bwd512tail
+	BWD512(0, Z2, Z3, K1)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $8, CX
+	JMP  bwd512loop8
+
+bwd512tail:
+	TESTQ CX, CX
+	JEQ   bwd512done
+
+bwd512scalar:
+	BWDSCALAR
+	ADDQ $8, SI
+	ADDQ $8, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNE  bwd512scalar
+
+bwd512done:
+	VZEROUPPER
+	RET
+
+// func reluBwdAVX2(xg, gp, out *float64, n int)
+TEXT ·reluBwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ xg+0(FP), DI
+	MOVQ gp+8(FP), SI
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), CX
+	SETUP256
+
+bwd256loop16:
+	CMPQ CX, $16
+	JLT  bwd256loop4
+	BWD256(0, Y2, Y3, Y4)
+	BWD256(32, Y5, Y6, Y7)
+	BWD256(64, Y8, Y9, Y10)
+	BWD256(96, Y11, Y12, Y13)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	SUBQ $16, CX
+	JMP  bwd256loop16
+
+bwd256loop4:
+	CMPQ CX, $4
+	JLT  bwd256tail
+	BWD256(0, Y2, Y3, Y4)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $4, CX
+	JMP  bwd256loop4
+
+bwd256tail:
+	TESTQ CX, CX
+	JEQ   bwd256done
+
+bwd256scalar:
+	BWDSCALAR
+	ADDQ $8, SI
+	ADDQ $8, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNE  bwd256scalar
+
+bwd256done:
+	VZEROUPPER
+	RET

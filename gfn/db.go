@@ -67,3 +67,11 @@ func resize[T any](s []T, n int) []T {
 	}
 	return s[:n]
 }
+
+var _ Splittable = (*DB)(nil)
+
+// Terms returns the number of transitions of b: the loss is their mean.
+func (o *DB) Terms(b *Batch) int { return b.M() }
+
+// Replica returns a DB with the same settings and buffers of its own.
+func (o *DB) Replica() Objective { return &DB{Regression: o.Regression} }

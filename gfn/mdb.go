@@ -88,3 +88,20 @@ func (o *ModifiedDB) Loss(t *autograd.Tape, b *Batch, s *Scores) *autograd.Node 
 	r = t.Add(r, dr) // [K×1]
 	return t.Mean(regress(o.Regression, t, r))
 }
+
+var _ Splittable = (*ModifiedDB)(nil)
+
+// Terms returns the number of non-exit transitions of b: the loss is their
+// mean.
+func (o *ModifiedDB) Terms(b *Batch) int {
+	n := 0
+	for _, exit := range b.Exit[:b.M()] {
+		if !exit {
+			n++
+		}
+	}
+	return n
+}
+
+// Replica returns a ModifiedDB with the same settings and buffers of its own.
+func (o *ModifiedDB) Replica() Objective { return &ModifiedDB{Regression: o.Regression} }

@@ -125,3 +125,20 @@ func (o *SubTB) index(b *Batch) bool {
 	}
 	return true
 }
+
+var _ Splittable = (*SubTB)(nil)
+
+// Terms returns the number of trajectories of b with at least one transition:
+// the loss is the mean of their weighted sub-trajectory losses.
+func (o *SubTB) Terms(b *Batch) int {
+	n := 0
+	for _, l := range b.Len[:b.N] {
+		if l > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Replica returns a SubTB with the same settings and buffers of its own.
+func (o *SubTB) Replica() Objective { return &SubTB{Lambda: o.Lambda, Regression: o.Regression} }

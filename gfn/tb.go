@@ -84,3 +84,14 @@ func checkScores(name string, b *Batch, s *Scores, needF bool) {
 		check(s.LogF, "LogF (a flow head)")
 	}
 }
+
+var _ Splittable = (*TB)(nil)
+
+// Terms returns the number of trajectories of b: the loss is their mean.
+func (o *TB) Terms(b *Batch) int { return b.N }
+
+// Replica returns a TB for another goroutine whose log Z shares o's value and
+// has a gradient of its own.
+func (o *TB) Replica() Objective {
+	return &TB{LogZ: autograd.NewParam(o.LogZ.Value), Regression: o.Regression}
+}

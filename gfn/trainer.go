@@ -21,6 +21,7 @@ package gfn
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/optim"
@@ -67,6 +68,15 @@ type TrainerConfig struct {
 	// per-step products are too small to run efficiently. The trajectories
 	// drawn are the same; losses agree up to rounding.
 	Recompute bool
+	// Workers splits each iteration's trajectories among this many goroutines
+	// (at most BatchSize), each sampling and back-propagating its part on its
+	// own tape; their gradients are combined exactly (see Splittable), so a
+	// step computes the same loss and gradient as one goroutine would on the
+	// same trajectories. The trajectories themselves differ with the number of
+	// workers (each has its own random stream, drawn from the trainer's), so a
+	// run is reproducible for a given Workers. It needs a Splittable objective
+	// and no Replay. 0 or 1 means one goroutine.
+	Workers int
 	// Seed seeds the trainer's PCG source (both words); the policy's weights
 	// are drawn from it first.
 	Seed uint64
@@ -125,6 +135,10 @@ type Trainer struct {
 	iter   int
 	trajs  int
 	infer  Sampler
+
+	workers []*worker // Workers > 1
+	parts   []*Batch  // the workers' batches
+	wg      *sync.WaitGroup
 }
 
 // NewTrainer returns a Trainer for cfg.
@@ -134,7 +148,7 @@ func NewTrainer(cfg TrainerConfig) (*Trainer, error) {
 	if cfg.Env == nil || cfg.Objective == nil {
 		return nil, errorf("TrainerConfig needs an Env and an Objective")
 	}
-	if cfg.BatchSize < 0 || cfg.Replay < 0 || cfg.Window < 0 || cfg.ClipNorm < 0 {
+	if cfg.BatchSize < 0 || cfg.Replay < 0 || cfg.Window < 0 || cfg.ClipNorm < 0 || cfg.Workers < 0 {
 		return nil, errorf("negative size in TrainerConfig")
 	}
 	if cfg.BatchSize == 0 {
@@ -166,6 +180,9 @@ func NewTrainer(cfg TrainerConfig) (*Trainer, error) {
 		tr.enum = e
 		tr.emp = NewEmpirical(e.NumStates(), cfg.Window)
 	}
+	if err := tr.newWorkers(); err != nil {
+		return nil, err
+	}
 	return tr, nil
 }
 
@@ -188,6 +205,9 @@ func (tr *Trainer) Step() (StepInfo, error) {
 	t.Reset()
 	n := tr.Config.BatchSize
 	b := &tr.batch
+	if len(tr.workers) > 0 {
+		return tr.finish(info, nil, tr.stepWorkers())
+	}
 	var sc *Scores
 	if tr.Config.Recompute {
 		tr.Sampler.Sample(b, n)
@@ -205,6 +225,14 @@ func (tr *Trainer) Step() (StepInfo, error) {
 		tr.replay[(tr.iter-1)%len(tr.replay)].CopyFrom(b)
 		tr.nrep = min(tr.nrep+1, len(tr.replay))
 	}
+	return tr.finish(info, loss, loss.Scalar())
+}
+
+// finish completes an iteration whose batch is in tr.batch and whose loss has
+// value lv: it records the samples, back-propagates loss (nil when the
+// gradient is already in place), clips and steps the optimizers.
+func (tr *Trainer) finish(info StepInfo, loss *autograd.Node, lv float64) (StepInfo, error) {
+	b, n := &tr.batch, tr.Config.BatchSize
 	tr.trajs += n
 	if tr.emp != nil {
 		tr.emp.AddBatch(tr.enum, b)
@@ -214,11 +242,14 @@ func (tr *Trainer) Step() (StepInfo, error) {
 	for _, r := range b.LogReward[:n] {
 		info.MaxLogR = math.Max(info.MaxLogR, r)
 	}
-	info.Loss = loss.Scalar()
+	info.Loss = lv
 	if math.IsNaN(info.Loss) || math.IsInf(info.Loss, 0) {
+		autograd.ZeroGrad(tr.params...)
 		return info, ErrNonFinite{Step: tr.iter, Loss: info.Loss, Where: "loss"}
 	}
-	t.Backward(loss)
+	if loss != nil {
+		tr.tape.Backward(loss)
+	}
 	maxNorm := tr.Config.ClipNorm
 	if maxNorm == 0 {
 		maxNorm = math.Inf(1)

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -84,6 +85,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // compareRun is one run directory read by gfn compare.
 type compareRun struct {
+	name  string // the label given on the command line as NAME=DIR, if any
 	dir   string
 	cfg   *config
 	rs    []record
@@ -153,7 +155,8 @@ func cmdCompare(args []string, stdout, _ io.Writer) error {
 		return badUsage(errors.New("no run directories given"))
 	}
 	runs := make([]*compareRun, fs.NArg())
-	for i, dir := range fs.Args() {
+	for i, arg := range fs.Args() {
+		name, dir := splitRunArg(arg)
 		cfg, err := readConfig(dir)
 		if err != nil {
 			return err
@@ -162,7 +165,7 @@ func cmdCompare(args []string, stdout, _ io.Writer) error {
 		if err != nil {
 			return err
 		}
-		c := &compareRun{dir: dir, cfg: cfg, rs: rs}
+		c := &compareRun{name: name, dir: dir, cfg: cfg, rs: rs}
 		for j := range rs {
 			if y, ok := m.get(&rs[j]); ok {
 				c.xs = append(c.xs, ax.get(&rs[j]))
@@ -202,9 +205,22 @@ func gridTitle(runs []*compareRun) string {
 	return strings.Join(gs, ", ")
 }
 
+// splitRunArg splits a NAME=DIR argument; an argument that is an existing
+// path, or has no '=', is a DIR alone.
+func splitRunArg(arg string) (name, dir string) {
+	if _, err := os.Stat(arg); err == nil {
+		return "", arg
+	}
+	if i := strings.IndexByte(arg, '='); i > 0 {
+		return arg[:i], arg[i+1:]
+	}
+	return "", arg
+}
+
 // labelRuns labels each run with its loss and seed, and with whatever else
 // differs between the runs (grid, ε, backward policy, replay, batch, SubTB λ);
-// runs that still share a label get their directory name.
+// runs that still share a label get their directory name. A run given as
+// NAME=DIR is labelled NAME and its seed.
 func labelRuns(runs []*compareRun) {
 	differs := func(f func(*config) string) bool {
 		for _, c := range runs[1:] {
@@ -234,6 +250,9 @@ func labelRuns(runs []*compareRun) {
 		l := lossName(c.cfg.Loss)
 		for _, p := range extra {
 			l += ", " + p(c.cfg)
+		}
+		if c.name != "" {
+			l = c.name
 		}
 		c.label = fmt.Sprintf("%s, seed %d", l, c.cfg.Seed)
 		count[c.label]++

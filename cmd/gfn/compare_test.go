@@ -113,6 +113,13 @@ func TestCompareLabels(t *testing.T) {
 			t.Errorf("table has no %q:\n%s%s", want, stdout, stderr)
 		}
 	}
+	// NAME=DIR names a run; the name groups runs in the plot.
+	_, stdout, stderr = gfnRun(t, "compare", "He init="+a, "He init="+b, "torch init="+c)
+	for _, want := range []string{"\nHe init, seed 1 ", "\nHe init, seed 2 ", "\ntorch init, seed 2 "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table has no %q:\n%s%s", want, stdout, stderr)
+		}
+	}
 }
 
 func TestCompareSummary(t *testing.T) {

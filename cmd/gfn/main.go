@@ -104,7 +104,11 @@ func printFlags(w io.Writer, name string) {
 	default:
 		fs, _ = newEvalFlagSet()
 	}
-	fmt.Fprintf(w, "Usage: gfn %s [flags]\n\nFlags:\n", name)
+	args := ""
+	if name == "compare" {
+		args = " [NAME=]RUN_DIR..."
+	}
+	fmt.Fprintf(w, "Usage: gfn %s [flags]%s\n\nFlags:\n", name, args)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }

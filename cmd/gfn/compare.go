@@ -205,14 +205,20 @@ func gridTitle(runs []*compareRun) string {
 	return strings.Join(gs, ", ")
 }
 
-// splitRunArg splits a NAME=DIR argument; an argument that is an existing
-// path, or has no '=', is a DIR alone.
+// splitRunArg splits a NAME=DIR argument at the first '=' after which an
+// existing path follows (NAME may hold '=' too); an argument that is itself
+// an existing path, or has no such '=', is a DIR alone.
 func splitRunArg(arg string) (name, dir string) {
 	if _, err := os.Stat(arg); err == nil {
 		return "", arg
 	}
-	if i := strings.IndexByte(arg, '='); i > 0 {
-		return arg[:i], arg[i+1:]
+	for i := 1; i < len(arg); i++ {
+		if arg[i] != '=' {
+			continue
+		}
+		if _, err := os.Stat(arg[i+1:]); err == nil {
+			return arg[:i], arg[i+1:]
+		}
 	}
 	return "", arg
 }

@@ -114,8 +114,8 @@ func TestCompareLabels(t *testing.T) {
 		}
 	}
 	// NAME=DIR names a run; the name groups runs in the plot.
-	_, stdout, stderr = gfnRun(t, "compare", "He init="+a, "He init="+b, "torch init="+c)
-	for _, want := range []string{"\nHe init, seed 1 ", "\nHe init, seed 2 ", "\ntorch init, seed 2 "} {
+	_, stdout, stderr = gfnRun(t, "compare", "He init="+a, "He init="+b, "ε=0 init="+c)
+	for _, want := range []string{"\nHe init, seed 1 ", "\nHe init, seed 2 ", "\nε=0 init, seed 2 "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table has no %q:\n%s%s", want, stdout, stderr)
 		}

@@ -343,7 +343,7 @@ func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string) 
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = decadeTicks{}
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
@@ -402,6 +402,29 @@ func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string) 
 	// Level with the top of the plot area, below the title.
 	leg.Draw(draw.Crop(dc, w-legW+vg.Points(8), 0, 0, -p.Title.TextStyle.Height(title)-vg.Points(40)))
 	return savePNG(path, canv)
+}
+
+// decadeTicks are plot.LogTicks with the decades labelled 0.001, 0.01, ...,
+// 1000 or 1e-05, without the rounding noise of computed powers of ten.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.LogTicks{Prec: -1}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label == "" {
+			continue
+		}
+		k := int(math.Round(math.Log10(ts[i].Value)))
+		switch {
+		case k >= 0 && k <= 4:
+			ts[i].Label = strconv.FormatFloat(math.Pow10(k), 'f', 0, 64)
+		case k < 0 && k >= -4:
+			ts[i].Label = strconv.FormatFloat(math.Pow10(k), 'f', -k, 64)
+		default:
+			ts[i].Label = fmt.Sprintf("1e%d", k)
+		}
+	}
+	return ts
 }
 
 // groupKey is a run's label without its seed.

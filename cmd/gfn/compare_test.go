@@ -161,3 +161,16 @@ func TestCompareErrors(t *testing.T) {
 		checkOneLineError(t, tc.args, code, stderr, tc.want)
 	}
 }
+
+func TestDecadeTicks(t *testing.T) {
+	var got []string
+	for _, tk := range (decadeTicks{}).Ticks(math.Pow(10, -7), math.Pow(10, 2)) {
+		if tk.Label != "" {
+			got = append(got, tk.Label)
+		}
+	}
+	want := []string{"1e-7", "1e-6", "1e-5", "0.0001", "0.001", "0.01", "0.1", "1", "10", "100"}
+	if !slices.Equal(got, want) {
+		t.Errorf("labels %q, want %q", got, want)
+	}
+}

@@ -26,9 +26,10 @@ func reluBack(out *Node) {
 type eltKernels struct {
 	reluFwd func(dst, x []float64)
 	reluBwd func(xg, g, out []float64)
+	add     func(dst, x, y []float64)
 }
 
-var goEltKernels = eltKernels{reluFwd: reluFwdGo, reluBwd: reluBwdGo}
+var goEltKernels = eltKernels{reluFwd: reluFwdGo, reluBwd: reluBwdGo, add: addGo}
 
 // reluFwdGo sets dst[i] = max(x[i], 0). It panics if dst is shorter than x.
 func reluFwdGo(dst, x []float64) {

@@ -24,10 +24,7 @@ func (t *Tape) Add(a, b *Node) *Node {
 			}
 			continue
 		}
-		y = y[:len(x)]
-		for i, v := range x {
-			o[i] = v + y[i]
-		}
+		addTo(o, x, y)
 	}
 	out.back = addBack
 	return out
@@ -233,13 +230,35 @@ func passBack(out *Node) { accumulate(data(out.a.Grad), data(out.Grad), 1) }
 func accumulate(dst, g []float64, s float64) {
 	dst = dst[:len(g)]
 	if s == 1 {
-		for i, v := range g {
-			dst[i] += v
-		}
+		addTo(dst, dst, g)
 		return
 	}
 	for i, v := range g {
 		dst[i] += s * v
+	}
+}
+
+// addTo sets dst[i] = x[i] + y[i], with the vector kernel unless the slices
+// are too short to pay for the call. dst may be x or y itself.
+// It panics if dst or y is shorter than x.
+func addTo(dst, x, y []float64) {
+	if len(x) < minVecLen {
+		addGo(dst, x, y)
+		return
+	}
+	elt.add(dst, x, y)
+}
+
+// minVecLen is the shortest slice addTo hands to the vector kernel.
+const minVecLen = 16
+
+// addGo is the portable addition kernel: dst[i] = x[i] + y[i], with x as the
+// first operand (when both are NaN, the result carries x's payload).
+// It panics if dst or y is shorter than x.
+func addGo(dst, x, y []float64) {
+	dst, y = dst[:len(x)], y[:len(x)]
+	for i, v := range x {
+		dst[i] = v + y[i]
 	}
 }
 

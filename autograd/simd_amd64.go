@@ -26,6 +26,17 @@ func reluBwdAVX512(xg, gp, out *float64, n int)
 //go:noescape
 func reluBwdAVX2(xg, gp, out *float64, n int)
 
+//go:noescape
+func addAVX512(dst, x, y *float64, n int)
+
+//go:noescape
+func addAVX2(dst, x, y *float64, n int)
+
+var (
+	avx512EltKernels = eltKernels{reluFwd: reluFwdVecAVX512, reluBwd: reluBwdVecAVX512, add: addVecAVX512}
+	avx2EltKernels   = eltKernels{reluFwd: reluFwdVecAVX2, reluBwd: reluBwdVecAVX2, add: addVecAVX2}
+)
+
 // elt holds the element-wise kernels the tape runs, the fastest this CPU
 // supports. Tests set it to force a path.
 var elt = bestEltKernels()
@@ -36,9 +47,9 @@ var elt = bestEltKernels()
 func bestEltKernels() eltKernels {
 	switch {
 	case gemm.Supported(gemm.AVX512):
-		return eltKernels{reluFwd: reluFwdVecAVX512, reluBwd: reluBwdVecAVX512}
+		return avx512EltKernels
 	case gemm.Supported(gemm.AVX2):
-		return eltKernels{reluFwd: reluFwdVecAVX2, reluBwd: reluBwdVecAVX2}
+		return avx2EltKernels
 	}
 	return goEltKernels
 }
@@ -47,10 +58,10 @@ func bestEltKernels() eltKernels {
 func eltKernelSets() map[string]eltKernels {
 	ks := map[string]eltKernels{"go": goEltKernels}
 	if gemm.Supported(gemm.AVX2) {
-		ks["avx2"] = eltKernels{reluFwd: reluFwdVecAVX2, reluBwd: reluBwdVecAVX2}
+		ks["avx2"] = avx2EltKernels
 	}
 	if gemm.Supported(gemm.AVX512) {
-		ks["avx512"] = eltKernels{reluFwd: reluFwdVecAVX512, reluBwd: reluBwdVecAVX512}
+		ks["avx512"] = avx512EltKernels
 	}
 	return ks
 }
@@ -73,4 +84,14 @@ func reluBwdVecAVX512(xg, g, out []float64) {
 func reluBwdVecAVX2(xg, g, out []float64) {
 	xg, out = xg[:len(g)], out[:len(g)]
 	reluBwdAVX2(unsafe.SliceData(xg), unsafe.SliceData(g), unsafe.SliceData(out), len(g))
+}
+
+func addVecAVX512(dst, x, y []float64) {
+	dst, y = dst[:len(x)], y[:len(x)]
+	addAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), unsafe.SliceData(y), len(x))
+}
+
+func addVecAVX2(dst, x, y []float64) {
+	dst, y = dst[:len(x)], y[:len(x)]
+	addAVX2(unsafe.SliceData(dst), unsafe.SliceData(x), unsafe.SliceData(y), len(x))
 }

@@ -265,3 +265,115 @@ bwd256scalar:
 bwd256done:
 	VZEROUPPER
 	RET
+
+// ADD512 writes x + y for the 8 elements at off(SI) and off(DX) to off(DI).
+// x is the first operand, as in the Go loops, which decides the payload when
+// both are NaN. dst may be x or y itself: each vector is loaded before it is
+// stored.
+#define ADD512(off, V) \
+	VMOVUPD off(SI), V; \
+	VADDPD  off(DX), V, V; \
+	VMOVUPD V, off(DI)
+
+// ADD256 does the same for 4 elements.
+#define ADD256(off, V) \
+	VMOVUPD off(SI), V; \
+	VADDPD  off(DX), V, V; \
+	VMOVUPD V, off(DI)
+
+#define ADDSCALAR \
+	VMOVSD (SI), X2; \
+	VADDSD (DX), X2, X2; \
+	VMOVSD X2, (DI)
+
+// func addAVX512(dst, x, y *float64, n int)
+TEXT ·addAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+
+add512loop32:
+	CMPQ CX, $32
+	JLT  add512loop8
+	ADD512(0, Z2)
+	ADD512(64, Z3)
+	ADD512(128, Z4)
+	ADD512(192, Z5)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $32, CX
+	JMP  add512loop32
+
+add512loop8:
+	CMPQ CX, $8
+	JLT  add512tail
+	ADD512(0, Z2)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $8, CX
+	JMP  add512loop8
+
+add512tail:
+	TESTQ CX, CX
+	JEQ   add512done
+
+add512scalar:
+	ADDSCALAR
+	ADDQ $8, SI
+	ADDQ $8, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNE  add512scalar
+
+add512done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(dst, x, y *float64, n int)
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+
+add256loop16:
+	CMPQ CX, $16
+	JLT  add256loop4
+	ADD256(0, Y2)
+	ADD256(32, Y3)
+	ADD256(64, Y4)
+	ADD256(96, Y5)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	SUBQ $16, CX
+	JMP  add256loop16
+
+add256loop4:
+	CMPQ CX, $4
+	JLT  add256tail
+	ADD256(0, Y2)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $4, CX
+	JMP  add256loop4
+
+add256tail:
+	TESTQ CX, CX
+	JEQ   add256done
+
+add256scalar:
+	ADDSCALAR
+	ADDQ $8, SI
+	ADDQ $8, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNE  add256scalar
+
+add256done:
+	VZEROUPPER
+	RET

@@ -171,7 +171,7 @@ func TestReLUKernelsEverySpecial(t *testing.T) {
 	}
 }
 
-func TestReLUKernelsPanicOnShortSlices(t *testing.T) {
+func TestEltKernelsPanicOnShortSlices(t *testing.T) {
 	for name, k := range eltKernelSets() {
 		if !panicked(func() { k.reluFwd(make([]float64, 8), make([]float64, 9)) }) {
 			t.Errorf("%s: reluFwd with a short dst does not panic", name)
@@ -182,6 +182,12 @@ func TestReLUKernelsPanicOnShortSlices(t *testing.T) {
 		if !panicked(func() { k.reluBwd(make([]float64, 9), make([]float64, 9), make([]float64, 8)) }) {
 			t.Errorf("%s: reluBwd with a short out does not panic", name)
 		}
+		if !panicked(func() { k.add(make([]float64, 8), make([]float64, 9), make([]float64, 9)) }) {
+			t.Errorf("%s: add with a short dst does not panic", name)
+		}
+		if !panicked(func() { k.add(make([]float64, 9), make([]float64, 9), make([]float64, 8)) }) {
+			t.Errorf("%s: add with a short y does not panic", name)
+		}
 	}
 }
 
@@ -191,11 +197,69 @@ func panicked(f func()) (p bool) {
 	return false
 }
 
-// TestReLUTapeEveryKernel runs a two-layer ReLU network forward and backward
-// on a tape with each kernel set forced in turn, and checks that the values
-// and gradients agree bit for bit and that a steady-state step allocates
-// nothing.
-func TestReLUTapeEveryKernel(t *testing.T) {
+func TestAddKernelsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 2))
+	for name, k := range eltKernelSets() {
+		if name == "go" {
+			continue
+		}
+		for _, n := range eltLengths() {
+			for off := range 8 {
+				checkAdd(t, name, k, eltValues(rng, n), eltValues(rng, n), off)
+			}
+		}
+		// Every ordered pair of specials, NaN + NaN included, in the vector
+		// bodies and the scalar tail.
+		s := eltSpecials
+		for _, n := range []int{3, 8, 35} {
+			for i := range s {
+				x, y := make([]float64, n), make([]float64, n)
+				for j := range s {
+					for p := range x {
+						x[p], y[p] = s[(i+p)%len(s)], s[(j+p)%len(s)]
+					}
+					checkAdd(t, name, k, x, y, (i+j)%8)
+				}
+			}
+		}
+	}
+}
+
+// checkAdd runs k.add and addGo on x and y placed at offset off, into a
+// separate destination and in place into x and into y.
+func checkAdd(t *testing.T, name string, k eltKernels, x, y []float64, off int) {
+	t.Helper()
+	n := len(x)
+	want := make([]float64, n)
+	addGo(want, x, y)
+	xbuf, xs := guarded(x, (off+1)%8)
+	ybuf, ys := guarded(y, (off+6)%8)
+	dbuf, ds := guarded(make([]float64, n), off)
+	k.add(ds, xs, ys)
+	if err := checkBuf(dbuf, off, want); err != nil {
+		t.Fatalf("%s add n=%d off=%d: %v", name, n, off, err)
+	}
+	if err := checkBuf(xbuf, (off+1)%8, x); err != nil {
+		t.Fatalf("%s add n=%d off=%d changed x: %v", name, n, off, err)
+	}
+	if err := checkBuf(ybuf, (off+6)%8, y); err != nil {
+		t.Fatalf("%s add n=%d off=%d changed y: %v", name, n, off, err)
+	}
+	k.add(xs, xs, ys) // dst = x, as accumulate calls it
+	if err := checkBuf(xbuf, (off+1)%8, want); err != nil {
+		t.Fatalf("%s add in place into x, n=%d off=%d: %v", name, n, off, err)
+	}
+	k.add(ys, x, ys) // dst = y
+	if err := checkBuf(ybuf, (off+6)%8, want); err != nil {
+		t.Fatalf("%s add in place into y, n=%d off=%d: %v", name, n, off, err)
+	}
+}
+
+// TestTapeEveryKernel runs a two-layer ReLU network with a bias (ReLU, Add
+// with a [1×n] row and accumulate, forward and backward) on a tape with each
+// kernel set forced in turn, and checks that the values and gradients agree
+// bit for bit and that a steady-state step allocates nothing.
+func TestTapeEveryKernel(t *testing.T) {
 	prev := elt
 	defer func() { elt = prev }()
 	var ref []float64

@@ -2,10 +2,17 @@
 
 #include "textflag.h"
 
-// Element-wise kernels. Each handles 32 (AVX-512) or 16 (AVX2) elements per
-// iteration in four independent vectors, then one vector at a time, then a
-// scalar tail in VEX-encoded xmm instructions. Registers 0 and 1 hold zeros
-// and the absolute-value mask 0x7fff…f in every lane.
+// Element-wise kernels: ReLU forward and backward, and dst = x + y. Each
+// handles 32 (AVX-512) or 16 (AVX2) elements per iteration in four
+// independent vectors, then one vector at a time, then a scalar tail in
+// VEX-encoded xmm instructions. In the ReLU kernels, registers 0 and 1 hold
+// zeros and the absolute-value mask 0x7fff…f in every lane.
+//
+// Bit-identity with the Go loops includes the NaN payloads: when both
+// operands of an addition are NaN, the result is the first operand quieted,
+// so each kernel adds in the operand order the Go compiler emits for its
+// loop (g + xg in reluBwdGo, x + y in addGo). A compiler that reorders them
+// would change only which NaN comes out; simd_test.go checks for it.
 //
 // The forward pass reproduces Go's max(v, 0) bit for bit without a branch:
 // it keeps v AND 0x7fff…f where v is not ≤ 0 (v > 0, or v is NaN: the

@@ -14,17 +14,18 @@
 // loop (g + xg in reluBwdGo, x + y in addGo). A compiler that reorders them
 // would change only which NaN comes out; simd_test.go checks for it.
 //
-// The forward pass reproduces Go's max(v, 0) bit for bit without a branch:
-// it keeps v AND 0x7fff…f where v is not ≤ 0 (v > 0, or v is NaN: the
-// predicate is NLE_UQ, true when unordered) and writes +0 elsewhere. For
-// v > 0 the AND changes nothing; for a NaN it clears the sign and keeps the
-// payload, quiet or signalling, which is what the compiled max does.
+// The forward pass reproduces Go's max(v, 0) bit for bit without a branch,
+// as |MAXPD(+0, v)|. MAXPD(a, b) returns a if a > b and b otherwise, so b
+// unchanged when either is NaN or both are zeros: with v second it gives +0
+// for v < 0, v for v > 0, and v itself for −0 and for NaN, quiet or
+// signalling. Clearing the sign (AND 0x7fff…f) then turns −0 into +0 and a
+// NaN into the NaN with its payload and a clear sign, which is what the
+// compiled max(v, 0) returns (it negates, takes two MINSDs and ORs them).
 //
 // The backward pass adds g only where out > 0 (GT_OQ, false for NaN): AVX-512
 // merge-masks the add, AVX2 blends the sum with the old value, so unselected
 // elements are stored back unchanged (adding a zero would turn −0 into +0).
 
-#define NLE_UQ $0x16
 #define GT_OQ  $0x1e
 
 // SETUP512 / SETUP256 put zeros in register 0 and the mask in register 1.
@@ -40,27 +41,25 @@
 	VPBROADCASTQ X1, Y1
 
 // FWD512 writes relu of the 8 elements at off(SI) to off(DI).
-#define FWD512(off, V, K) \
-	VMOVUPD  off(SI), V; \
-	VCMPPD   NLE_UQ, Z0, V, K; \
-	VPANDQ.Z Z1, V, K, V; \
-	VMOVUPD  V, off(DI)
+#define FWD512(off, V) \
+	VMOVUPD off(SI), V; \
+	VMAXPD  V, Z0, V; \
+	VPANDQ  Z1, V, V; \
+	VMOVUPD V, off(DI)
 
 // FWD256 does the same for 4 elements.
-#define FWD256(off, V, M) \
+#define FWD256(off, V) \
 	VMOVUPD off(SI), V; \
-	VCMPPD  NLE_UQ, Y0, V, M; \
-	VANDPD  Y1, M, M; \
-	VANDPD  V, M, M; \
-	VMOVUPD M, off(DI)
+	VMAXPD  V, Y0, V; \
+	VANDPD  Y1, V, V; \
+	VMOVUPD V, off(DI)
 
 // FWDSCALAR does it for the element at (SI).
 #define FWDSCALAR \
 	VMOVSD (SI), X2; \
-	VCMPSD NLE_UQ, X0, X2, X3; \
-	VANDPD X1, X3, X3; \
-	VANDPD X2, X3, X3; \
-	VMOVSD X3, (DI)
+	VMAXSD X2, X0, X2; \
+	VANDPD X1, X2, X2; \
+	VMOVSD X2, (DI)
 
 // func reluFwdAVX512(dst, x *float64, n int)
 TEXT ·reluFwdAVX512(SB), NOSPLIT, $0-24
@@ -72,10 +71,10 @@ TEXT ·reluFwdAVX512(SB), NOSPLIT, $0-24
 fwd512loop32:
 	CMPQ CX, $32
 	JLT  fwd512loop8
-	FWD512(0, Z2, K1)
-	FWD512(64, Z3, K2)
-	FWD512(128, Z4, K3)
-	FWD512(192, Z5, K4)
+	FWD512(0, Z2)
+	FWD512(64, Z3)
+	FWD512(128, Z4)
+	FWD512(192, Z5)
 	ADDQ $256, SI
 	ADDQ $256, DI
 	SUBQ $32, CX
@@ -84,7 +83,7 @@ fwd512loop32:
 fwd512loop8:
 	CMPQ CX, $8
 	JLT  fwd512tail
-	FWD512(0, Z2, K1)
+	FWD512(0, Z2)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	SUBQ $8, CX
@@ -115,10 +114,10 @@ TEXT ·reluFwdAVX2(SB), NOSPLIT, $0-24
 fwd256loop16:
 	CMPQ CX, $16
 	JLT  fwd256loop4
-	FWD256(0, Y2, Y3)
-	FWD256(32, Y4, Y5)
-	FWD256(64, Y6, Y7)
-	FWD256(96, Y8, Y9)
+	FWD256(0, Y2)
+	FWD256(32, Y4)
+	FWD256(64, Y6)
+	FWD256(96, Y8)
 	ADDQ $128, SI
 	ADDQ $128, DI
 	SUBQ $16, CX
@@ -127,7 +126,7 @@ fwd256loop16:
 fwd256loop4:
 	CMPQ CX, $4
 	JLT  fwd256tail
-	FWD256(0, Y2, Y3)
+	FWD256(0, Y2)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	SUBQ $4, CX

@@ -75,7 +75,10 @@ type TrainerConfig struct {
 	// same trajectories. The trajectories themselves differ with the number of
 	// workers (each has its own random stream, drawn from the trainer's), so a
 	// run is reproducible for a given Workers. It needs a Splittable objective
-	// and no Replay. 0 or 1 means one goroutine.
+	// and no Replay. 0 or 1 means one goroutine. It pays with enough work per
+	// iteration: on a 2-vCPU machine, TB on the 8×8 hypergrid with two workers
+	// ran at 0.84× the speed of one with BatchSize 16, 1.27× with 64 and 1.9×
+	// with 256.
 	Workers int
 	// Seed seeds the trainer's PCG source (both words); the policy's weights
 	// are drawn from it first.

@@ -46,6 +46,7 @@ func newLibrarySession(cfg *config) (session, error) {
 		Policy:      gfn.PolicyConfig{Hidden: cfg.Hidden, Flow: flow, Backward: backwardKinds[cfg.PB]},
 		BackwardLR:  cfg.LRPB,
 		Replay:      cfg.Replay,
+		Workers:     cfg.Workers,
 		BatchSize:   cfg.Batch,
 		LR:          cfg.LR,
 		ObjectiveLR: cfg.LRLogZ,

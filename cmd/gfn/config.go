@@ -47,6 +47,7 @@ type config struct {
 	PB          string  `json:"pb"` // backward policy: uniform, tied or separate
 	LRPB        float64 `json:"lr_pb"`
 	Replay      int     `json:"replay"`
+	Workers     int     `json:"workers,omitempty"` // 0 (older configs) means 1
 
 	Batch       int     `json:"batch"`
 	LR          float64 `json:"lr"`
@@ -108,6 +109,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.StringVar(&f.PB, "pb", "uniform", "backward policy: uniform, tied (a learned head) or separate (a learned network)")
 	fs.Float64Var(&f.LRPB, "lr-pb", 0, "learning rate of a learned backward policy (0: that of -lr)")
 	fs.IntVar(&f.Replay, "replay", 0, "also train on one of the last N batches each iteration (0: on-policy only)")
+	fs.IntVar(&f.Workers, "workers", 1, "goroutines that share each iteration's trajectories (tb, db, subtb, mdb without -replay); pays from -batch 64 on")
 	fs.IntVar(&f.Batch, "batch", 16, "trajectories per iteration")
 	fs.IntVar(&f.Iters, "iters", defaultIters, "training iterations (the total, when resuming)")
 	fs.Float64Var(&f.LR, "lr", 1e-3, "learning rate of the network")
@@ -187,6 +189,8 @@ func (f *trainFlags) checkApplies() error {
 		{"clip", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
 		{"pb", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
 		{"replay", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
+		{"workers", (f.Loss == "tb" || f.Loss == "db" || f.Loss == "subtb" || f.Loss == "mdb") && f.Replay == 0,
+			"-loss tb, db, subtb or mdb without -replay"},
 		{"lr-pb", f.PB == "tied" || f.PB == "separate", "-pb tied or separate"},
 		{"resume", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar) (softdqn and mdqn checkpoints do not hold the replay buffer)"},
 	} {
@@ -268,6 +272,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("-lr-pb must be ≥ 0, got %g", c.LRPB)
 	case c.Replay < 0 || c.Replay > 1<<20:
 		return fmt.Errorf("-replay must be in [0, %d], got %d", 1<<20, c.Replay)
+	case c.Workers < 0 || c.Workers > 64:
+		return fmt.Errorf("-workers must be in [1, 64], got %d", c.Workers)
 	}
 	for _, h := range c.Hidden {
 		if h < 1 || h > maxWidth {

@@ -21,6 +21,15 @@
 // topological order of the graph, so Backward simply walks the list in
 // reverse: there is no graph search, no goroutine and no atomic operation.
 //
+// # Speed
+//
+// Products go to autograd/gemm, called directly rather than through gonum's
+// blas64.Use (see that package's documentation). On amd64, ReLU, its backward
+// and the additions of Add and of gradient accumulation run AVX-512 or AVX2
+// kernels chosen at start-up (simd_amd64.s), with the Go loops kept as the
+// portable path (build tag purego) and as the definition: the kernels' results
+// are bit-identical to them.
+//
 // # The tape lifecycle
 //
 // One training step is

@@ -204,13 +204,13 @@ func (tr *Trainer) Batch() *Batch { return &tr.batch }
 func (tr *Trainer) Step() (StepInfo, error) {
 	tr.iter++
 	info := StepInfo{Iter: tr.iter}
+	if len(tr.workers) > 0 {
+		return tr.finish(info, nil, tr.stepWorkers())
+	}
 	t := &tr.tape
 	t.Reset()
 	n := tr.Config.BatchSize
 	b := &tr.batch
-	if len(tr.workers) > 0 {
-		return tr.finish(info, nil, tr.stepWorkers())
-	}
 	var sc *Scores
 	if tr.Config.Recompute {
 		tr.Sampler.Sample(b, n)

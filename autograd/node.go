@@ -17,11 +17,12 @@ type Node struct {
 	// gradient flows to this node (constants and what is computed only from them).
 	Grad *mat.Dense
 
-	tape *Tape       // the tape that made it; nil for parameters
-	gen  uint64      // the tape generation it was made in
-	a, b *Node       // operands
-	args []*Node     // operands of n-ary operations (ConcatCols)
-	back func(*Node) // accumulates n.Grad into the operands' Grad; nil for leaves
+	tape   *Tape        // the tape that made it; nil for parameters
+	gen    uint64       // the tape generation it was made in
+	a, b   *Node        // operands
+	args   []*Node      // operands of n-ary operations (ConcatCols)
+	back   func(*Node)  // accumulates n.Grad into the operands' Grad; nil for leaves
+	custom BackwardFunc // the backward function of a Custom operation
 
 	// Per-op scratch, reused across Resets.
 	s0, s1  float64

@@ -142,6 +142,10 @@ func (t *Tape) BackwardSeed(loss *Node, seed float64) {
 }
 
 // shapeErr returns an ErrShape wrapped with a description.
+func argErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrArg}, args...)...)
+}
+
 func shapeErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrShape}, args...)...)
 }

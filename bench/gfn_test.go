@@ -11,6 +11,10 @@ import (
 	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/objective"
+	"github.com/gogfn/gogfn/gfn/onpolicy"
+	"github.com/gogfn/gogfn/gfn/policy"
+	"github.com/gogfn/gogfn/gfn/train"
 )
 
 // warmup is the number of training iterations before a training benchmark
@@ -25,10 +29,12 @@ var grids = []struct{ d, h int }{{2, 8}, {4, 20}}
 // the benchmark framework's repeated calls (b.N = 1, 100, …) do not repeat
 // the warm-up, with a tape and batch of the benchmark's own.
 type tbRun struct {
-	tr     *gfn.Trainer
-	tape   autograd.Tape
-	batch  gfn.Batch
-	scores gfn.Scores
+	tr      *train.Trainer
+	alg     *onpolicy.Algorithm
+	sampler policy.Sampler
+	tape    autograd.Tape
+	batch   gfn.Batch
+	scores  gfn.Scores
 }
 
 var warmed = map[[2]int]*tbRun{}
@@ -41,18 +47,24 @@ func (r *tbRun) step(split *[4]time.Duration, recompute bool) int {
 	t0 := time.Now()
 	r.tape.Reset()
 	var sc *gfn.Scores
+	var err error
 	if recompute {
-		r.tr.Sampler.Sample(&r.batch, 16)
-		sc = r.tr.Policy.Score(&r.scores, &r.tape, &r.batch)
+		if err = r.sampler.Sample(&r.batch, 16); err == nil {
+			sc = r.alg.Trained().Score(&r.scores, &r.tape, &r.batch)
+		}
 	} else {
-		sc = r.tr.Sampler.Rollout(&r.batch, &r.tape, 16)
+		sc, err = r.sampler.Rollout(&r.batch, &r.tape, 16)
+	}
+	if err != nil {
+		panic(err)
 	}
 	t1 := time.Now()
-	loss := r.tr.Objective.Loss(&r.tape, &r.batch, sc)
+	loss := r.alg.Objective.Loss(&r.tape, &r.batch, sc)
 	t2 := time.Now()
 	r.tape.Backward(loss)
 	t3 := time.Now()
-	r.tr.Opt.Step()
+	opt, _ := r.alg.Optimizers()
+	opt.Step()
 	t4 := time.Now()
 	if split != nil {
 		split[0] += t1.Sub(t0)
@@ -69,21 +81,22 @@ func newTBRun(b testing.TB, d, h int) *tbRun {
 	if r := warmed[[2]int{d, h}]; r != nil {
 		return r
 	}
-	tr, err := gfn.NewTrainer(gfn.TrainerConfig{Env: hypergrid.New(d, h, hypergrid.Standard), Objective: gfn.NewTB(), Seed: 1})
+	alg := &onpolicy.Algorithm{Objective: objective.NewTB()}
+	tr, err := train.New(train.Config{Env: hypergrid.New(d, h, hypergrid.Standard), Algorithm: alg, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &tbRun{tr: tr}
-	for range warmup {
-		r.step(nil, false)
-	}
-	for range 20 { // grow the arena for the other mode
-		r.step(nil, true)
-	}
-	for range warmup / 4 { // grow the trainer's own tape too
+	r := &tbRun{tr: tr, alg: alg, sampler: policy.Sampler{Policy: alg.Trained(), Rand: rand.New(rand.NewPCG(1, 1))}}
+	for range warmup { // train as a run does, through the trainer's own stream
 		if _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
+	}
+	for range warmup / 4 { // grow the benchmark's own tape and batch, in both modes
+		r.step(nil, false)
+	}
+	for range 20 {
+		r.step(nil, true)
 	}
 	warmed[[2]int{d, h}] = r
 	return r
@@ -149,18 +162,25 @@ func BenchmarkRollout(b *testing.B) {
 		for _, mode := range []string{"grad", "nograd"} {
 			b.Run(fmt.Sprintf("D=%d,H=%d/%s", g.d, g.h, mode), func(b *testing.B) {
 				env := hypergrid.New(g.d, g.h, hypergrid.Standard)
-				p := gfn.NewPolicy(env, gfn.PolicyConfig{}, rand.New(rand.NewPCG(1, 1)))
+				p, err := policy.New(env, policy.Config{}, rand.New(rand.NewPCG(1, 1)))
+				if err != nil {
+					b.Fatal(err)
+				}
 				src := rand.NewPCG(2, 2)
-				s := &gfn.Sampler{Policy: p, Rand: rand.New(src)}
+				s := &policy.Sampler{Policy: p, Rand: rand.New(src)}
 				var tape autograd.Tape
 				var batch gfn.Batch
 				run := func() {
 					src.Seed(2, 2)
+					var err error
 					if mode == "grad" {
 						tape.Reset()
-						s.Rollout(&batch, &tape, 16)
+						_, err = s.Rollout(&batch, &tape, 16)
 					} else {
-						s.Sample(&batch, 16)
+						err = s.Sample(&batch, 16)
+					}
+					if err != nil {
+						b.Fatal(err)
 					}
 				}
 				run()
@@ -192,16 +212,16 @@ func TestConvergence(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		obj  gfn.Objective
-		flow bool
 	}{
-		{"TB", gfn.NewTB(), false},
-		{"DB", &gfn.DB{}, true},
-		{"SubTB", &gfn.SubTB{Lambda: 0.9}, true},
+		{"TB", objective.NewTB()},
+		{"DB", &objective.DB{}},
+		{"SubTB", &objective.SubTB{Lambda: 0.9}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			tr, err := gfn.NewTrainer(gfn.TrainerConfig{
-				Env: hypergrid.New(2, 8, hypergrid.Standard), Objective: c.obj, Seed: 1,
-				Policy: gfn.PolicyConfig{Backward: gfn.TiedPB, Flow: c.flow},
+			tr, err := train.New(train.Config{
+				Env:       hypergrid.New(2, 8, hypergrid.Standard),
+				Algorithm: &onpolicy.Algorithm{Objective: c.obj, Policy: policy.Config{PB: policy.TiedPB}},
+				Seed:      1,
 			})
 			if err != nil {
 				t.Fatal(err)

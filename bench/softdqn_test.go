@@ -3,13 +3,13 @@ package bench
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/gogfn/gogfn/envs/hypergrid"
-	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/softrl"
+	"github.com/gogfn/gogfn/gfn/train"
 )
 
 // BenchmarkSoftDQNStep measures one Soft DQN / Munchausen DQN iteration with
@@ -30,10 +30,10 @@ func BenchmarkSoftDQNStep(b *testing.B) {
 
 func benchSoftDQN(b *testing.B, alpha float64) {
 	env := hypergrid.New(2, 20, hypergrid.Standard)
-	rng := rand.New(rand.NewPCG(1, 1))
-	s := &gfn.SoftDQN{Env: env, Rng: rng, Alpha: alpha,
-		Q:      gfn.NewQNet(env, []int{256, 256}, rng),
-		Target: gfn.NewQNet(env, []int{256, 256}, rng)}
+	s, err := train.New(train.Config{Env: env, Algorithm: &softrl.DQN{Alpha: alpha}, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for i := 0; i < 40; i++ {
 		if _, err := s.Step(); err != nil {
 			b.Fatal(err)
@@ -66,15 +66,14 @@ func TestSoftDQNConvergence(t *testing.T) {
 		t.Skip("run with -convergence-softdqn")
 	}
 	const iters = 10_000
-	for _, alpha := range []float64{0, gfn.MunchausenAlpha} {
+	for _, alpha := range []float64{0, softrl.MunchausenAlpha} {
 		for _, seed := range []uint64{1, 2} {
 			t.Run(fmt.Sprintf("alpha=%v/seed=%d", alpha, seed), func(t *testing.T) {
 				env := hypergrid.New(2, 20, hypergrid.Standard)
-				rng := rand.New(rand.NewPCG(seed, seed))
-				s := &gfn.SoftDQN{Env: env, Rng: rng, Alpha: alpha, BetaIterations: iters,
-					Q:      gfn.NewQNet(env, []int{256, 256}, rng),
-					Target: gfn.NewQNet(env, []int{256, 256}, rng)}
-				target, _ := gfn.TargetDistribution(env)
+				s, err := train.New(train.Config{Env: env, Algorithm: &softrl.DQN{Alpha: alpha, BetaIterations: iters}, Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
 				var l1 []float64
 				start := time.Now()
 				for i := 1; i <= iters; i++ {
@@ -82,10 +81,13 @@ func TestSoftDQNConvergence(t *testing.T) {
 						t.Fatal(err)
 					}
 					if i%500 == 0 {
-						d := gfn.Compare(gfn.ExactDistribution(env, s.Q.(gfn.Evaluator)), target)
-						l1 = append(l1, d.L1)
+						m, err := s.Evaluate()
+						if err != nil {
+							t.Fatal(err)
+						}
+						l1 = append(l1, m.Exact.L1)
 						t.Logf("it %5d exact L1 %.4f (mean %.2e) empirical L1 %.2e",
-							i, d.L1, d.L1Mean, s.Samples().Distances(target).L1Mean)
+							i, m.Exact.L1, m.Exact.L1Mean, m.Empirical.L1Mean)
 					}
 				}
 				last := slices.Clone(l1[len(l1)-5:])

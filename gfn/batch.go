@@ -1,7 +1,9 @@
 package gfn
 
+import "github.com/gogfn/gogfn/internal/scratch"
+
 // Batch holds N complete trajectories in flat, preallocated storage. A batch is
-// filled by a Sampler (or a replay buffer) and reused: Reset keeps its storage.
+// filled by a Sampler and reused: Resize keeps its storage.
 //
 // Trajectory i has Len[i] forward actions, the exit action included when the
 // environment has one, and Len[i]+1 states s₀ … s_{Len[i]} where, with an exit
@@ -70,24 +72,36 @@ func (b *Batch) Resize(n, m, stateDim int) {
 		panic("gfn: Batch.Resize with bad sizes")
 	}
 	b.StateDim, b.N = stateDim, n
-	b.Len = sized(b.Len, n)
-	b.Offset = sized(b.Offset, n+1)
-	b.LogReward = sized(b.LogReward, n)
-	b.Actions = sized(b.Actions, m)
-	b.Back = sized(b.Back, m)
-	b.Exit = sized(b.Exit, m)
-	b.Traj = sized(b.Traj, m)
-	b.States = sized(b.States, (m+n)*stateDim)
+	b.Len = scratch.Resize(b.Len, n)
+	b.Offset = scratch.Resize(b.Offset, n+1)
+	b.LogReward = scratch.Resize(b.LogReward, n)
+	b.Actions = scratch.Resize(b.Actions, m)
+	b.Back = scratch.Resize(b.Back, m)
+	b.Exit = scratch.Resize(b.Exit, m)
+	b.Traj = scratch.Resize(b.Traj, m)
+	b.States = scratch.Resize(b.States, (m+n)*stateDim)
 	b.StateLogReward = b.StateLogReward[:0]
 	b.Offset[n] = m
 }
 
-// sized returns s with length n, reusing its storage when it is large enough.
-func sized[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, n+n/4)
+// Reserve grows b's storage, if needed, to hold n trajectories with m
+// transitions in all without allocating, so that a batch whose size varies
+// from iteration to iteration settles at once. Its contents are kept only
+// when nothing grows.
+func (b *Batch) Reserve(n, m, stateDim int) {
+	if cap(b.Len) >= n && cap(b.Actions) >= m && cap(b.States) >= (m+n)*stateDim && cap(b.StateLogReward) >= m+n {
+		return
 	}
-	return s[:n]
+	b.Len = make([]int, 0, n)
+	b.Offset = make([]int, 0, n+1)
+	b.LogReward = make([]float64, 0, n)
+	b.Actions = make([]int, 0, m)
+	b.Back = make([]int, 0, m)
+	b.Exit = make([]bool, 0, m)
+	b.Traj = make([]int, 0, m)
+	b.States = make([]int, 0, (m+n)*stateDim)
+	b.StateLogReward = make([]float64, 0, m+n)
+	b.N = 0
 }
 
 // CopyFrom makes b a copy of src, reusing b's storage.
@@ -103,4 +117,43 @@ func (b *Batch) CopyFrom(src *Batch) {
 	copy(b.Traj, src.Traj[:m])
 	copy(b.States, src.States[:(m+src.N)*src.StateDim])
 	b.StateLogReward = append(b.StateLogReward[:0], src.StateLogReward...)
+}
+
+// Concat makes b the trajectories of parts, in order, reusing b's storage.
+// StateLogReward is kept only when every part has it.
+//
+// It panics if parts is empty or the parts' state sizes differ.
+func (b *Batch) Concat(parts []*Batch) {
+	if len(parts) == 0 {
+		panic("gfn: Batch.Concat of no parts")
+	}
+	n, m, sd, withR := 0, 0, parts[0].StateDim, true
+	for _, p := range parts {
+		if p.StateDim != sd {
+			panic("gfn: Batch.Concat of batches with different state sizes")
+		}
+		n, m = n+p.N, m+p.M()
+		withR = withR && len(p.StateLogReward) == p.M()+p.N
+	}
+	b.Resize(n, m, sd)
+	ni, mi := 0, 0
+	for _, p := range parts {
+		pm := p.M()
+		copy(b.Len[ni:], p.Len[:p.N])
+		copy(b.LogReward[ni:], p.LogReward[:p.N])
+		for i := 0; i < p.N; i++ {
+			b.Offset[ni+i] = mi + p.Offset[i]
+		}
+		copy(b.Actions[mi:], p.Actions[:pm])
+		copy(b.Back[mi:], p.Back[:pm])
+		copy(b.Exit[mi:], p.Exit[:pm])
+		for k, tj := range p.Traj[:pm] {
+			b.Traj[mi+k] = ni + tj
+		}
+		copy(b.States[(mi+ni)*sd:], p.States[:(pm+p.N)*sd])
+		if withR {
+			b.StateLogReward = append(b.StateLogReward, p.StateLogReward[:pm+p.N]...)
+		}
+		ni, mi = ni+p.N, mi+pm
+	}
 }

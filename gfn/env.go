@@ -1,5 +1,7 @@
 package gfn
 
+import "fmt"
+
 // State is a state of an environment: a fixed-length vector of integers
 // (Spec.StateDim of them). The library stores states in flat, preallocated
 // batches and hands environments sub-slices of them; an environment must not
@@ -27,6 +29,65 @@ type Spec struct {
 	// exactly OneHot ones; EncodeIndices then gives their positions, and
 	// policies use it to replace the first layer's product by a gather.
 	OneHot int
+	// Tree says that every state other than s₀ has exactly one parent, so
+	// that P_B = 1 on every edge and no backward policy is needed. The zero
+	// value, false, declares a DAG, in which a state may have several
+	// parents: then the environment must be Reversible, because every
+	// GFlowNet objective and the soft RL rewards need log P_B(s|s′), and
+	// algorithms refuse a DAG without backward steps rather than train with
+	// log P_B = 0 (which is right only for a tree). envs/envtest.Check
+	// detects an Enumerable environment that claims to be a tree but has a
+	// state with two parents.
+	Tree bool
+}
+
+// Validate returns an error naming the first field of s that cannot describe
+// an environment: a size below 1 (NumBackward below 0, OneHot below 0), or
+// a DAG (Tree false) without backward actions.
+func (s Spec) Validate() error {
+	switch {
+	case s.StateDim < 1:
+		return specErr("StateDim", s.StateDim, "at least 1")
+	case s.NumActions < 1:
+		return specErr("NumActions", s.NumActions, "at least 1")
+	case s.NumBackward < 0:
+		return specErr("NumBackward", s.NumBackward, "at least 0")
+	case !s.Tree && s.NumBackward < 1:
+		return specErr("NumBackward", s.NumBackward, "at least 1: a DAG (Tree is false) must be Reversible")
+	case s.InputDim < 1:
+		return specErr("InputDim", s.InputDim, "at least 1")
+	case s.MaxLen < 1:
+		return specErr("MaxLen", s.MaxLen, "at least 1")
+	case s.OneHot < 0 || s.OneHot > s.InputDim:
+		return specErr("OneHot", s.OneHot, "in [0, InputDim]")
+	}
+	return nil
+}
+
+func specErr(field string, v int, want string) error {
+	return fmt.Errorf("%w: Spec.%s is %d, want %s", ErrEnv, field, v, want)
+}
+
+// CheckEnv returns an error if env cannot be trained as it declares itself:
+// its Spec is invalid, it declares a DAG (Spec.Tree false) but is not
+// Reversible, or Spec.OneHot is set but it is not a OneHotEncoder.
+// Algorithms call it when they are set up.
+func CheckEnv(env Env) error {
+	if env == nil {
+		return errorf("no environment")
+	}
+	s := env.Spec()
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if _, ok := env.(Reversible); !ok && !s.Tree {
+		return fmt.Errorf("%w: the environment is a DAG (Spec.Tree is false) but does not implement Reversible: "+
+			"log P_B(s|s′) needs its backward steps (set Spec.Tree if every state has one parent)", ErrEnv)
+	}
+	if _, ok := env.(OneHotEncoder); s.OneHot > 0 && !ok {
+		return fmt.Errorf("%w: Spec.OneHot is %d but the environment does not implement OneHotEncoder", ErrEnv, s.OneHot)
+	}
+	return nil
 }
 
 // Env is a GFlowNet environment: a DAG over States from the initial state
@@ -50,8 +111,9 @@ type Env interface {
 }
 
 // Reversible is an Env that can also step backwards, from a state to its
-// parents. Backward policies (uniform, learned) and objectives that need
-// parents (flow matching) require it.
+// parents. Every DAG must implement it (see Spec.Tree): backward policies
+// (uniform, fixed, learned) and objectives that need parents (flow matching)
+// use it.
 type Reversible interface {
 	Env
 	// BackwardMask writes into dst (length NumBackward) which backward actions
@@ -78,6 +140,17 @@ type Enumerable interface {
 	StateAt(dst State, i int)
 	// Index returns the index of s.
 	Index(s State) int
+}
+
+// StateChecker is an Env that can tell whether a vector of integers is one
+// of its states. Decoders call it on every state they read from a file before
+// any other method sees the state, which may assume a valid state (index an
+// array with it, say).
+type StateChecker interface {
+	Env
+	// CheckState returns an error naming what is wrong with s, or nil if s
+	// is a state of the environment.
+	CheckState(s State) error
 }
 
 // OneHotEncoder is an Env whose input is k-hot (Spec.OneHot = k > 0).

@@ -4,6 +4,10 @@ import (
 	"fmt"
 
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/objective"
+	"github.com/gogfn/gogfn/gfn/onpolicy"
+	"github.com/gogfn/gogfn/gfn/policy"
+	"github.com/gogfn/gogfn/gfn/train"
 )
 
 // words builds words of up to three letters over {a, b} by appending letters
@@ -27,6 +31,7 @@ func (words) Spec() gfn.Spec {
 		InputDim:   1 + 2*maxLetters,
 		MaxLen:     maxLetters + 1,
 		Exit:       true,
+		Tree:       true, // a word has one parent: P_B = 1, no backward steps needed
 	}
 }
 
@@ -72,11 +77,13 @@ func (words) StateAt(dst gfn.State, i int) {
 // a GFlowNet on it with trajectory balance, and measures exactly how close the
 // sampler is to the reward distribution.
 func Example() {
-	tr, err := gfn.NewTrainer(gfn.TrainerConfig{
-		Env:       words{},
-		Objective: gfn.NewTB(),
-		Policy:    gfn.PolicyConfig{Hidden: []int{32, 32}},
-		Seed:      1,
+	tr, err := train.New(train.Config{
+		Env: words{},
+		Algorithm: &onpolicy.Algorithm{
+			Objective: objective.NewTB(),
+			Policy:    policy.Config{Hidden: []int{32, 32}},
+		},
+		Seed: 1,
 	})
 	if err != nil {
 		panic(err)

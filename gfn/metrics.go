@@ -14,7 +14,7 @@ func isTerminal(env Env, spec Spec, s State, mask []bool) bool {
 	if spec.Exit {
 		return mask[spec.NumActions-1]
 	}
-	return !anyValid(mask)
+	return !anyTrue(mask)
 }
 
 // TargetDistribution returns the reward distribution p(x) = R(x)/Z, indexed by
@@ -80,7 +80,7 @@ func ExactDistribution(env Enumerable, m Evaluator) []float64 {
 			}
 			s := State(states[(i-lo)*d : (i-lo+1)*d])
 			env.Mask(mask, s)
-			if !spec.Exit && !anyValid(mask) {
+			if !spec.Exit && !anyTrue(mask) {
 				p[i] += r
 				continue
 			}
@@ -141,108 +141,4 @@ func compare(p, target []float64, eps float64) Distances {
 		d.L1Mean = d.L1 / float64(len(p))
 	}
 	return d
-}
-
-// DefaultWindow is the papers' evaluation window: the last 200,000 terminal
-// objects sampled during training.
-const DefaultWindow = 200_000
-
-// Empirical is the papers' empirical evaluation (ALGORITHMS.md 0.2): the
-// distribution of the last Window terminal objects sampled during training,
-// compared with the target with the mean L1 and a KL whose empirical
-// probabilities get +1e-9. It also remembers every state ever visited, to
-// count modes found.
-type Empirical struct {
-	ring   []int // the last len(ring) ≤ window state indices
-	pos    int
-	window int
-	counts []int  // [NumStates] occurrences in ring
-	seen   []bool // [NumStates] ever visited
-	total  int
-	err    error // set by a failed readBinary
-}
-
-// NewEmpirical returns an empty Empirical over numStates states keeping the
-// last window samples (DefaultWindow when window is 0).
-//
-// It panics if numStates < 1 or window < 0.
-func NewEmpirical(numStates, window int) *Empirical {
-	if numStates < 1 || window < 0 {
-		panic("gfn: NewEmpirical with bad sizes")
-	}
-	if window == 0 {
-		window = DefaultWindow
-	}
-	return &Empirical{window: window, ring: make([]int, 0, window), counts: make([]int, numStates), seen: make([]bool, numStates)}
-}
-
-// Add records one sampled terminal object, by state index.
-//
-// It panics if i is out of range.
-func (e *Empirical) Add(i int) {
-	e.seen[i] = true
-	e.counts[i]++
-	e.total++
-	if len(e.ring) < e.window {
-		e.ring = append(e.ring, i)
-		return
-	}
-	e.counts[e.ring[e.pos]]--
-	e.ring[e.pos] = i
-	e.pos = (e.pos + 1) % e.window
-}
-
-// AddBatch records the terminal object of every trajectory of b.
-func (e *Empirical) AddBatch(env Enumerable, b *Batch) {
-	for i := 0; i < b.N; i++ {
-		e.Add(env.Index(b.Terminal(i)))
-	}
-}
-
-// Len returns the number of samples in the window.
-func (e *Empirical) Len() int { return len(e.ring) }
-
-// Total returns the number of samples ever added.
-func (e *Empirical) Total() int { return e.total }
-
-// Distribution writes the empirical distribution of the window into dst (a
-// new slice when dst is nil) and returns it.
-func (e *Empirical) Distribution(dst []float64) []float64 {
-	dst = sized(dst, len(e.counts))
-	n := float64(max(len(e.ring), 1))
-	for i, c := range e.counts {
-		dst[i] = float64(c) / n
-	}
-	return dst
-}
-
-// Distances compares the window's distribution with target as the papers
-// do: L1Mean is their "l1_dist", KL their "kl_dist" (with +1e-9).
-//
-// It panics if len(target) is not the number of states.
-func (e *Empirical) Distances(target []float64) Distances {
-	return compare(e.Distribution(nil), target, 1e-9)
-}
-
-// ModesFound returns how many of the states at the maximal target probability
-// have ever been visited, and how many such states there are.
-//
-// It panics if len(target) is not the number of states.
-func (e *Empirical) ModesFound(target []float64) (found, total int) {
-	if len(target) != len(e.seen) {
-		panic("gfn: ModesFound with a target of the wrong length")
-	}
-	var mx float64
-	for _, t := range target {
-		mx = math.Max(mx, t)
-	}
-	for i, t := range target {
-		if t >= mx*(1-1e-9) {
-			total++
-			if e.seen[i] {
-				found++
-			}
-		}
-	}
-	return found, total
 }

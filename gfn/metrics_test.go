@@ -6,6 +6,7 @@ import (
 
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/internal/testenv"
 )
 
 func TestTargetDistribution(t *testing.T) {
@@ -21,8 +22,8 @@ func TestTargetDistribution(t *testing.T) {
 	if math.Abs(sum-1) > 1e-12 {
 		t.Errorf("sums to %v", sum)
 	}
-	// fill{2}: terminal objects are the 4 full sequences; R = e^{#ones/2}.
-	q, lz := gfn.TargetDistribution(fill{2})
+	// testenv.Fill{N: 2}: terminal objects are the 4 full sequences; R = e^{#ones/2}.
+	q, lz := gfn.TargetDistribution(testenv.Fill{N: 2})
 	z := 1 + 2*math.Exp(0.5) + math.E
 	if math.Abs(lz-math.Log(z)) > 1e-12 {
 		t.Errorf("fill log Z = %v, want %v", lz, math.Log(z))
@@ -33,7 +34,7 @@ func TestTargetDistribution(t *testing.T) {
 			full++
 		}
 		s := make(gfn.State, 2)
-		fill{2}.StateAt(s, i)
+		testenv.Fill{N: 2}.StateAt(s, i)
 		if (s[0] == 0 || s[1] == 0) && v != 0 {
 			t.Errorf("non-terminal %v has probability %v", s, v)
 		}

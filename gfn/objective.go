@@ -16,9 +16,11 @@ type Scores struct {
 	// environment with an exit action (Spec.Exit), or nil. Modified DB needs it.
 	LogPFExit *autograd.Node
 	// Model evaluates the model on states outside the batch, for objectives
-	// that need them (flow matching evaluates the parents of visited states).
-	// It may be nil for objectives that do not.
+	// that need them (flow matching evaluates the parents of visited states),
+	// and Env is the environment the batch comes from. Either may be nil for
+	// objectives that do not need them (Needs.Parents).
 	Model Evaluator
+	Env   Env
 }
 
 // Evaluator evaluates a model on arbitrary states.
@@ -38,6 +40,42 @@ type Objective interface {
 	// Params returns the objective's own trainable parameters (log Z for
 	// trajectory balance), or nil.
 	Params() []*autograd.Node
+	// Needs says what the objective reads beyond log P_F, log P_B and the
+	// rewards, so that a training algorithm builds a model that provides it.
+	Needs() Needs
+}
+
+// Needs describes what an Objective reads from the Scores and the batch
+// beyond LogPF, LogPB and the log-rewards.
+type Needs struct {
+	Flow    bool // Scores.LogF: a log-flow head (DB, SubTB, FM)
+	Parents bool // Scores.Model and Scores.Env of a Reversible environment (FM)
+	// Exit says that the objective needs an environment in which every
+	// state can exit: Scores.LogPFExit and Batch.StateLogReward (modified DB).
+	Exit bool
+}
+
+// LogPartitioner is an Objective that learns an estimate of log Z
+// (trajectory balance's log Z).
+type LogPartitioner interface {
+	// LogPartition returns the current estimate of log Z.
+	LogPartition() float64
+}
+
+// Splittable is an Objective whose loss over a batch is the mean of terms
+// that each depend on one part of the batch, so that the batch can be split
+// among goroutines: the loss of the whole batch is
+// Σ Terms(part)·Loss(part) / Σ Terms(part), and so is its gradient. TB, DB,
+// ModifiedDB and SubTB are Splittable; ZVar (a variance over the batch) and
+// FM are not.
+type Splittable interface {
+	Objective
+	// Terms returns the number of terms whose mean is the loss of b.
+	Terms(b *Batch) int
+	// Replica returns a copy for another goroutine: the same settings, buffers
+	// of its own, and parameters that share the original's values but have
+	// gradients of their own, in the same order.
+	Replica() Objective
 }
 
 // Regression turns residuals into losses element-wise; the zero value of an

@@ -1,182 +1,133 @@
 package gfn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
-	"github.com/gogfn/gogfn/autograd"
+	"github.com/gogfn/gogfn/internal/scratch"
 )
 
-// Sampler draws batches of complete trajectories from a Policy, all of them
-// advancing one step per batched forward pass.
-//
-// The behaviour policy may explore: logits are divided by Temperature and the
-// result is mixed with the uniform distribution over valid actions,
-// (1−Epsilon)·softmax(logits/T) + Epsilon/#valid. The Scores that Rollout
-// returns are always those of the model itself (temperature 1, no mixing), so
-// that off-policy objectives such as TB stay correct.
+// Actor chooses the actions of a batch of trajectories, one step at a time:
+// the behaviour policy of a rollout. A policy network with exploration, the
+// Boltzmann policy of a Q-function and a tree search over a model are actors;
+// Sampler is the one loop that runs any of them.
+type Actor interface {
+	// Act chooses one action for each of the n = len(acts) states stored flat
+	// in states (n·StateDim integers), whose valid forward actions are
+	// mask [n×NumActions] (every row has one), writing them into acts and
+	// drawing randomness from rng. ids[r] is the trajectory of row r within
+	// the rollout (0 … N−1), for actors that keep state per trajectory. An
+	// error (a non-finite network output, say) ends the rollout.
+	Act(acts []int, states []int, mask []bool, ids []int, rng *rand.Rand) error
+}
+
+// RolloutStarter is an Actor with state per trajectory (a search tree, say),
+// told when a rollout of n trajectories begins.
+type RolloutStarter interface {
+	Actor
+	StartRollout(n int)
+}
+
+// Sampler rolls out batches of complete trajectories in an environment with
+// an Actor: all trajectories advance one step per call of Act, and the
+// states, actions and rewards are recorded in a Batch. It checks the
+// environment's contract where that is cheap, and returns an error wrapping
+// ErrEnv that names the state and the rule: a state with no valid action that
+// is not terminal (in an environment with an exit action), a trajectory
+// longer than Spec.MaxLen, a non-finite log-reward; and an actor that chose an
+// invalid action.
 //
 // A Sampler keeps its buffers from call to call: once they have grown, a
-// rollout allocates nothing. It is not safe for concurrent use; give each
-// goroutine its own Sampler, Policy and Rand.
+// rollout allocates nothing. It is not safe for concurrent use.
 type Sampler struct {
-	Policy *Policy
-	// Rand is the source of randomness. It must not be nil.
-	Rand *rand.Rand
-	// Epsilon is the probability of a uniformly random valid action; 0 means
-	// none.
-	Epsilon float64
-	// Temperature divides the logits of the behaviour policy; 0 means 1.
-	Temperature float64
+	Env Env
+	// StateRewards fills Batch.StateLogReward, log R(s) of every state that
+	// can exit (modified DB needs it). It applies to environments with an
+	// exit action.
+	StateRewards bool
 
-	tape   autograd.Tape // for Sample
-	scores Scores
-
-	hist    []int  // [(MaxLen+1)·n·D] state k of trajectory i at (k·n+i)·D
-	acts    []int  // [MaxLen·n] action of step k of trajectory i at k·n+i
-	rowOf   []int  // [(MaxLen+1)·n] row of the forward pass that evaluated state (k, i), or −1
-	lens    []int  // [n]
-	active  []int  // trajectories still running
-	eval    []int  // trajectories evaluated at this step
-	evalSt  []int  // their states, flat
-	mask    []bool // [A] scratch
-	w       []float64
-	rows    []int // src and tgt rows, in batch order
-	fwd, pb []*autograd.Node
-	flow    []*autograd.Node
+	hist   []int  // [(MaxLen+1)·n·D] state k of trajectory i at (k·n+i)·D
+	acts   []int  // [MaxLen·n] action of step k of trajectory i at k·n+i
+	rowOf  []int  // [MaxLen·n] row of the Act calls that chose it
+	rows   []int  // [M] rowOf of each transition, in batch order
+	lens   []int  // [n]
+	active []int  // trajectories still running
+	ids    []int  // trajectories acting at this step
+	states []int  // their states, flat
+	mask   []bool // their masks, flat
+	chosen []int  // their actions
 }
 
-// Rollout samples n trajectories into dst (reusing its storage), recording
-// the forward passes on t, and returns the model's Scores for dst's
-// transitions in dst's order. No forward pass is repeated: the objective's
-// loss is computed from the nodes recorded while sampling. The returned
-// Scores are overwritten by the next Rollout.
+// Rows returns, for each transition of the batch of the last Rollout in batch
+// order, the row at which the actor saw its source state, counting the rows
+// of all its Act calls in order: an actor that records one output row per
+// state it sees finds transition j's at row Rows()[j]. It is overwritten by
+// the next Rollout.
+func (s *Sampler) Rows() []int { return s.rows }
+
+// Rollout samples n trajectories into dst (reusing its storage) with the
+// actor and rng.
 //
-// It panics if n < 1, s.Rand is nil, or the environment lets a trajectory run
-// longer than Spec.MaxLen.
-func (s *Sampler) Rollout(dst *Batch, t *autograd.Tape, n int) *Scores {
-	s.run(dst, t, n, true)
-	m := dst.M()
-	s.rows = sized(s.rows, 2*m)
-	src, tgt := s.rows[:m], s.rows[m:]
-	for i := 0; i < n; i++ {
-		for k := 0; k < dst.Len[i]; k++ {
-			j := dst.Offset[i] + k
-			src[j] = s.rowOf[k*n+i]
-			tgt[j] = s.rowOf[(k+1)*n+i]
-			if tgt[j] < 0 {
-				tgt[j] = src[j] // exit edge, or an unevaluated end state: not read
-			}
-		}
+// It panics if n < 1 or Env is nil.
+func (s *Sampler) Rollout(dst *Batch, actor Actor, n int, rng *rand.Rand) error {
+	if n < 1 || s.Env == nil {
+		panic(fmt.Sprintf("gfn: Sampler.Rollout of %d trajectories (Env %v)", n, s.Env))
 	}
-	logits, pb, flow := concat(t, s.fwd), concat(t, s.pb), concat(t, s.flow)
-	return s.Policy.scores(&s.scores, t, dst, logits, pb, flow, src, tgt)
-}
-
-// Sample samples n trajectories into dst with no gradient bookkeeping: each
-// step's forward pass goes on a private tape that is reset at the next step.
-// It is the inference mode (sampling objects from a trained model).
-//
-// It panics as Rollout does.
-func (s *Sampler) Sample(dst *Batch, n int) {
-	s.run(dst, &s.tape, n, false)
-}
-
-func concat(t *autograd.Tape, ns []*autograd.Node) *autograd.Node {
-	switch len(ns) {
-	case 0:
-		return nil
-	case 1:
-		return ns[0]
-	}
-	return t.ConcatRows(ns...)
-}
-
-// run samples n trajectories into dst. With record, every forward pass stays
-// on t and s.fwd, s.pb, s.flow and s.rowOf say where; without, t is reset
-// before each step.
-func (s *Sampler) run(dst *Batch, t *autograd.Tape, n int, record bool) {
-	if n < 1 {
-		panic("gfn: Sampler with n < 1")
-	}
-	if s.Rand == nil {
-		panic("gfn: Sampler.Rand is nil")
-	}
-	p := s.Policy
-	env, spec := p.Env, p.Spec
+	env, spec := s.Env, s.Env.Spec()
 	d, a, maxLen := spec.StateDim, spec.NumActions, spec.MaxLen
-	learned := p.Learned()
-	s.hist = sized(s.hist, (maxLen+2)*n*d)
-	s.acts = sized(s.acts, (maxLen+1)*n)
-	s.rowOf = sized(s.rowOf, (maxLen+2)*n)
-	for j := range s.rowOf {
-		s.rowOf[j] = -1
+	s.hist = scratch.Resize(s.hist, (maxLen+1)*n*d)
+	s.acts = scratch.Resize(s.acts, maxLen*n)
+	s.rowOf = scratch.Resize(s.rowOf, maxLen*n)
+	s.lens = scratch.Resize(s.lens, n)
+	s.active = scratch.Resize(s.active, n)
+	if st, ok := actor.(RolloutStarter); ok {
+		st.StartRollout(n)
 	}
-	s.lens = sized(s.lens, n)
-	s.active = sized(s.active, n)
-	s.mask = sized(s.mask, a)
-	s.w = sized(s.w, a)
-	s.fwd, s.pb, s.flow = s.fwd[:0], s.pb[:0], s.flow[:0]
 	for i := 0; i < n; i++ {
 		env.Start(s.hist[i*d : i*d+d])
 		s.active[i] = i
 	}
 	rows := 0
 	for k := 0; len(s.active) > 0; k++ {
-		if k > maxLen {
-			panic("gfn: a trajectory is longer than Spec.MaxLen")
-		}
-		if !record {
-			t.Reset()
-		}
-		// Which trajectories does this step evaluate? Without an exit action a
-		// state with no valid action ends its trajectory; it is evaluated only
-		// when a learned P_B needs its backward logits.
-		s.eval, s.evalSt = s.eval[:0], s.evalSt[:0]
+		s.ids, s.states = s.ids[:0], s.states[:0]
+		s.mask = scratch.Resize(s.mask, len(s.active)*a)
 		next := s.active[:0]
 		for _, i := range s.active {
 			st := s.hist[(k*n+i)*d : (k*n+i)*d+d]
-			if !spec.Exit {
-				env.Mask(s.mask, st)
-				if !anyValid(s.mask) {
-					s.lens[i] = k
-					if learned && record {
-						s.eval = append(s.eval, ^i) // evaluated, but takes no action
-						s.evalSt = append(s.evalSt, st...)
-					}
-					continue
+			m := s.mask[len(s.ids)*a : len(s.ids)*a+a]
+			env.Mask(m, st)
+			if !anyTrue(m) {
+				if spec.Exit {
+					return fmt.Errorf("%w: state %v has no valid action, not even exit (Mask)", ErrEnv, st)
 				}
-			}
-			next = append(next, i)
-			s.eval = append(s.eval, i)
-			s.evalSt = append(s.evalSt, st...)
-		}
-		s.active = next
-		if len(s.eval) == 0 {
-			break
-		}
-		logits, pb, flow := p.forward(t, s.evalSt, len(s.eval))
-		if record {
-			s.fwd = append(s.fwd, logits)
-			if pb != nil {
-				s.pb = append(s.pb, pb)
-			}
-			if flow != nil {
-				s.flow = append(s.flow, flow)
-			}
-		}
-		lv := logits.Value.RawMatrix().Data
-		next = s.active[:0]
-		for r, i := range s.eval {
-			if i < 0 {
-				s.rowOf[k*n+^i] = rows + r
+				s.lens[i] = k // a terminal object
 				continue
 			}
-			s.rowOf[k*n+i] = rows + r
+			if k == maxLen {
+				return fmt.Errorf("%w: state %v still has a valid action after Spec.MaxLen = %d actions", ErrEnv, st, maxLen)
+			}
+			next = append(next, i)
+			s.ids = append(s.ids, i)
+			s.states = append(s.states, st...)
+		}
+		s.active = next
+		nk := len(s.ids)
+		if nk == 0 {
+			break
+		}
+		s.chosen = scratch.Resize(s.chosen, nk)
+		if err := actor.Act(s.chosen, s.states, s.mask[:nk*a], s.ids, rng); err != nil {
+			return err
+		}
+		next = s.active[:0]
+		for r, i := range s.ids {
+			act := s.chosen[r]
+			if act < 0 || act >= a || !s.mask[r*a+act] {
+				return fmt.Errorf("gfn: the actor chose action %d, not valid in state %v", act, s.states[r*d:r*d+d])
+			}
+			s.rowOf[k*n+i], s.acts[k*n+i] = rows+r, act
 			st := s.hist[(k*n+i)*d : (k*n+i)*d+d]
-			env.Mask(s.mask, st)
-			act := s.draw(lv[r*a:r*a+a], s.mask)
-			s.acts[k*n+i] = act
 			nx := s.hist[((k+1)*n+i)*d : ((k+1)*n+i)*d+d]
 			if spec.Exit && act == a-1 {
 				copy(nx, st)
@@ -186,24 +137,28 @@ func (s *Sampler) run(dst *Batch, t *autograd.Tape, n int, record bool) {
 			env.Step(nx, st, act)
 			next = append(next, i)
 		}
-		rows += len(s.eval)
+		rows += nk
 		s.active = next
 	}
-	s.fill(dst, n)
+	return s.fill(dst, n)
 }
 
 // fill copies the sampled trajectories into dst in trajectory-major order.
-func (s *Sampler) fill(dst *Batch, n int) {
-	p := s.Policy
-	env, spec := p.Env, p.Spec
+func (s *Sampler) fill(dst *Batch, n int) error {
+	env, spec := s.Env, s.Env.Spec()
+	rev, _ := env.(Reversible)
 	d, a := spec.StateDim, spec.NumActions
 	var m int
 	for _, l := range s.lens[:n] {
 		m += l
 	}
+	dst.Reserve(n, n*spec.MaxLen, d)
 	dst.Resize(n, m, d)
-	if spec.Exit {
-		dst.StateLogReward = sized(dst.StateLogReward, m+n)
+	s.rows = scratch.Resize(s.rows, n*spec.MaxLen)[:m]
+	withR := spec.Exit && s.StateRewards
+	if withR {
+		dst.StateLogReward = scratch.Resize(dst.StateLogReward, m+n)
+		s.mask = scratch.Resize(s.mask, a)
 	}
 	off := 0
 	for i := 0; i < n; i++ {
@@ -215,18 +170,23 @@ func (s *Sampler) fill(dst *Batch, n int) {
 		for k := 0; k < l; k++ {
 			j := off + k
 			act := s.acts[k*n+i]
-			dst.Actions[j], dst.Traj[j] = act, i
+			dst.Actions[j], dst.Traj[j], s.rows[j] = act, i, s.rowOf[k*n+i]
 			dst.Exit[j] = spec.Exit && act == a-1
 			dst.Back[j] = -1
-			if !dst.Exit[j] && p.rev != nil {
-				dst.Back[j] = p.rev.BackwardAction(s.hist[(k*n+i)*d:(k*n+i+1)*d], act)
+			if !dst.Exit[j] && rev != nil {
+				dst.Back[j] = rev.BackwardAction(s.hist[(k*n+i)*d:(k*n+i+1)*d], act)
 			}
 		}
-		dst.LogReward[i] = env.LogReward(dst.Terminal(i))
-		if spec.Exit {
+		x := dst.Terminal(i)
+		r := env.LogReward(x)
+		if math.IsNaN(r) || math.IsInf(r, 0) {
+			return fmt.Errorf("%w: LogReward of %v is %v", ErrEnv, x, r)
+		}
+		dst.LogReward[i] = r
+		if withR {
 			for k := 0; k <= l; k++ {
 				st := dst.State(i, k)
-				env.Mask(s.mask, st)
+				env.Mask(s.mask[:a], st)
 				v := math.Inf(-1)
 				if s.mask[a-1] {
 					v = env.LogReward(st)
@@ -236,43 +196,56 @@ func (s *Sampler) fill(dst *Batch, n int) {
 		}
 		off += l
 	}
+	return nil
 }
 
-// draw samples an action from the behaviour policy at one state.
-func (s *Sampler) draw(logits []float64, mask []bool) int {
-	temp := s.Temperature
-	if temp == 0 {
-		temp = 1
-	}
+// DrawSoftmax draws an action from the behaviour policy
+// (1−eps)·softmax(logits/temp) + eps·uniform over the valid actions (mask),
+// with one uniform number from rng. w is scratch of the length of logits. It
+// returns −1 when no action is valid or a valid logit is NaN or +Inf, or when
+// every valid logit is −Inf: no distribution is defined then.
+func DrawSoftmax(rng *rand.Rand, w, logits []float64, mask []bool, temp, eps float64) int {
 	mx, nv, last := math.Inf(-1), 0, -1
 	for j, ok := range mask {
 		if ok {
+			v := logits[j]
+			if math.IsNaN(v) || math.IsInf(v, 1) {
+				return -1
+			}
 			nv++
 			last = j
-			mx = math.Max(mx, logits[j])
+			mx = math.Max(mx, v)
 		}
 	}
-	if nv == 0 {
-		panic("gfn: no valid action")
+	if nv == 0 || math.IsInf(mx, -1) {
+		return -1
 	}
 	var sum float64
 	for j, ok := range mask {
-		s.w[j] = 0
+		w[j] = 0
 		if ok {
-			s.w[j] = math.Exp((logits[j] - mx) / temp)
-			sum += s.w[j]
+			w[j] = math.Exp((logits[j] - mx) / temp)
+			sum += w[j]
 		}
 	}
-	eps := s.Epsilon
-	u := s.Rand.Float64()
+	u := rng.Float64()
 	var acc float64
 	for j, ok := range mask {
 		if ok {
-			acc += (1-eps)*s.w[j]/sum + eps/float64(nv)
+			acc += (1-eps)*w[j]/sum + eps/float64(nv)
 			if u < acc {
 				return j
 			}
 		}
 	}
 	return last
+}
+
+func anyTrue(b []bool) bool {
+	for _, v := range b {
+		if v {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/gogfn/gogfn/autograd"
@@ -16,6 +17,24 @@ const (
 	LeakyReLU // slope 0.01
 	Sigmoid
 )
+
+// String returns "relu", "tanh", "leakyrelu" or "sigmoid".
+func (a Activation) String() string {
+	switch a {
+	case ReLU:
+		return "relu"
+	case Tanh:
+		return "tanh"
+	case LeakyReLU:
+		return "leakyrelu"
+	case Sigmoid:
+		return "sigmoid"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// Valid reports whether a is one of the activations above.
+func (a Activation) Valid() bool { return a >= ReLU && a <= Sigmoid }
 
 // Apply returns the activation of x.
 func (a Activation) Apply(t *autograd.Tape, x *autograd.Node) *autograd.Node {

@@ -1,72 +1,101 @@
 package main
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/objective"
+	"github.com/gogfn/gogfn/gfn/onpolicy"
+	"github.com/gogfn/gogfn/gfn/policy"
+	"github.com/gogfn/gogfn/gfn/softrl"
+	"github.com/gogfn/gogfn/gfn/train"
 )
+
+// algorithm is an entry of the table from which gfn train chooses by -loss.
+type algorithm struct {
+	name  string // the -loss value
+	prose string // its written name
+	// objective makes the objective of a policy loss; nil for the soft RL
+	// algorithms, which learn a Q-function and sample from softmax(Q/λ).
+	objective func(cfg *config) gfn.Objective
+	alpha     float64 // the Munchausen α of a soft RL algorithm
+}
+
+// algorithms is the one table of what gfn train can train.
+var algorithms = []algorithm{
+	{name: "tb", prose: "TB", objective: func(*config) gfn.Objective { return objective.NewTB() }},
+	{name: "db", prose: "DB", objective: func(*config) gfn.Objective { return &objective.DB{} }},
+	{name: "subtb", prose: "SubTB", objective: func(c *config) gfn.Objective { return &objective.SubTB{Lambda: c.SubTBLambda} }},
+	{name: "mdb", prose: "modified DB", objective: func(*config) gfn.Objective { return &objective.ModifiedDB{} }},
+	{name: "fm", prose: "FM", objective: func(*config) gfn.Objective { return &objective.FM{} }},
+	{name: "zvar", prose: "ZVar", objective: func(*config) gfn.Objective { return &objective.ZVar{} }},
+	{name: "softdqn", prose: "Soft DQN"},
+	{name: "mdqn", prose: "Munchausen DQN", alpha: softrl.MunchausenAlpha},
+}
+
+// lookup returns the table's entry for -loss name, or false.
+func lookup(name string) (algorithm, bool) {
+	for _, a := range algorithms {
+		if a.name == name {
+			return a, true
+		}
+	}
+	return algorithm{}, false
+}
+
+// splittable reports whether the policy loss can be split among workers.
+func (a algorithm) splittable(cfg *config) bool {
+	if a.objective == nil {
+		return false
+	}
+	_, ok := a.objective(cfg).(gfn.Splittable)
+	return ok
+}
 
 // newSession builds a training session from a config on the gfn library.
 // Tests replace it with a fake.
 var newSession = newLibrarySession
 
-// newLibrarySession returns a session of the library's gfn.Trainer, or of
-// gfn.SoftDQN for -loss softdqn and mdqn.
+// newLibrarySession returns a session of the library's train.Trainer with
+// the algorithm the config names.
 func newLibrarySession(cfg *config) (session, error) {
 	env := hypergrid.New(cfg.NDim, cfg.Height, hypergrid.Reward{R0: cfg.R0, R1: cfg.R1, R2: cfg.R2})
-	if cfg.Loss == "softdqn" || cfg.Loss == "mdqn" {
-		return newSoftDQNSession(cfg, env)
-	}
-	var (
-		obj  gfn.Objective
-		flow bool
-	)
-	switch cfg.Loss {
-	case "tb":
-		obj = gfn.NewTB()
-	case "db":
-		obj, flow = &gfn.DB{}, true
-	case "subtb":
-		obj, flow = &gfn.SubTB{Lambda: cfg.SubTBLambda}, true
-	case "mdb":
-		obj = &gfn.ModifiedDB{}
-	case "fm":
-		obj, flow = &gfn.FM{Env: env}, true
-	case "zvar":
-		obj = &gfn.ZVar{}
-	default:
-		return nil, fmt.Errorf("unknown loss %q", cfg.Loss)
-	}
-	tr, err := gfn.NewTrainer(gfn.TrainerConfig{
-		Env:         env,
-		Objective:   obj,
-		Policy:      gfn.PolicyConfig{Hidden: cfg.Hidden, Flow: flow, Backward: backwardKinds[cfg.PB]},
-		BackwardLR:  cfg.LRPB,
-		Replay:      cfg.Replay,
-		Workers:     cfg.Workers,
-		BatchSize:   cfg.Batch,
-		LR:          cfg.LR,
-		ObjectiveLR: cfg.LRLogZ,
-		Epsilon:     cfg.Epsilon,
-		Temperature: cfg.Temperature,
-		ClipNorm:    cfg.Clip,
-		Seed:        cfg.Seed,
-	})
+	tr, err := train.New(train.Config{Env: env, Algorithm: newAlgorithm(cfg), Seed: cfg.Seed})
 	if err != nil {
 		return nil, err
 	}
 	return &trainerSession{tr: tr, env: env}, nil
 }
 
-// backwardKinds maps -pb to the library's backward policies.
-var backwardKinds = map[string]gfn.BackwardKind{"uniform": gfn.UniformPB, "tied": gfn.TiedPB, "separate": gfn.SeparatePB}
+// newAlgorithm returns the library's algorithm for cfg.
+func newAlgorithm(cfg *config) train.Algorithm {
+	a, _ := lookup(cfg.Loss)
+	if a.objective == nil {
+		return &softrl.DQN{Hidden: cfg.Hidden, Alpha: a.alpha, Epsilon: cfg.Epsilon, Trajectories: cfg.Batch, LR: cfg.LR}
+	}
+	return &onpolicy.Algorithm{
+		Objective:     a.objective(cfg),
+		Policy:        policy.Config{Hidden: cfg.Hidden, PB: backwardKinds[cfg.PB]},
+		BackwardLR:    cfg.LRPB,
+		ReplayBatches: cfg.Replay,
+		Workers:       cfg.Workers,
+		Trajectories:  cfg.Batch,
+		LR:            cfg.LR,
+		ObjectiveLR:   cfg.LRLogZ,
+		Epsilon:       cfg.Epsilon,
+		Temperature:   cfg.Temperature,
+		ClipNorm:      cfg.Clip,
+	}
+}
 
-// trainerSession is a session of gfn.Trainer.
+// backwardKinds maps -pb to the library's backward policies.
+var backwardKinds = map[string]policy.PBKind{"uniform": policy.FixedPB, "tied": policy.TiedPB, "separate": policy.SeparatePB}
+
+// trainerSession is a session of train.Trainer.
 type trainerSession struct {
-	tr    *gfn.Trainer
+	tr    *train.Trainer
 	env   *hypergrid.Env
 	batch gfn.Batch // for Sample
 }
@@ -85,9 +114,6 @@ func (s *trainerSession) StateAt(dst []int, i int) { s.env.StateAt(dst, i) }
 
 func (s *trainerSession) Evaluate() (evaluation, error) {
 	m, err := s.tr.Evaluate()
-	if err != nil {
-		return evaluation{}, err
-	}
 	e := evaluation{
 		L1: m.Exact.L1, L1Mean: m.Exact.L1Mean, KL: m.Exact.KL, JSD: m.Exact.JSD,
 		LogZ: m.LogZ, TrueLogZ: m.TrueLogZ,
@@ -98,11 +124,13 @@ func (s *trainerSession) Evaluate() (evaluation, error) {
 		e.EmpL1Mean, e.EmpKL = m.Empirical.L1Mean, m.Empirical.KL
 		e.Modes, e.NumModes = m.ModesFound, m.NumModes
 	}
-	return e, nil
+	return e, err
 }
 
 func (s *trainerSession) Sample(dst []int, n int, seed uint64) error {
-	s.tr.Sample(&s.batch, n, rand.New(rand.NewPCG(seed, seed)))
+	if err := s.tr.Sample(&s.batch, n, rand.New(rand.NewPCG(seed, seed))); err != nil {
+		return err
+	}
 	d := s.env.D
 	for i := range n {
 		copy(dst[i*d:(i+1)*d], s.batch.Terminal(i))

@@ -78,7 +78,6 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"train", "-subtb-lambda", "0.5"}, "-subtb-lambda applies only to -loss subtb"},
 		{[]string{"train", "-loss", "softdqn", "-temperature", "2"}, "-temperature applies only"},
 		{[]string{"train", "-loss", "mdqn", "-clip", "1"}, "-clip applies only"},
-		{[]string{"train", "-loss", "mdqn", "-resume", "-out", dir}, "-resume applies only"},
 		{[]string{"train", "-resume"}, "-resume needs the -out directory"},
 		{[]string{"train", "-pb", "maxent"}, `unknown -pb "maxent"`},
 		{[]string{"train", "-lr-pb", "0.01"}, "-lr-pb applies only to -pb tied or separate"},
@@ -275,7 +274,7 @@ func TestBadCheckpoint(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, checkpointFile), []byte("garbage"), 0o644)
 	code, _, stderr := gfnRun(t, "eval", "-checkpoint", dir)
-	checkOneLineError(t, []string{"eval garbage"}, code, stderr, "checkpoint")
+	checkOneLineError(t, []string{"eval garbage"}, code, stderr, "bad fake checkpoint")
 
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"version": 99}`), 0o644)
 	code, _, stderr = gfnRun(t, "sample", "-checkpoint", dir)

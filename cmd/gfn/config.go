@@ -79,8 +79,15 @@ var rewards = map[string][3]float64{
 	"hard":     {1e-4, 1, 3},
 }
 
-// losses lists the objectives gfn train knows, in the order of the usage text.
-var losses = []string{"tb", "db", "subtb", "mdb", "fm", "zvar", "softdqn", "mdqn"}
+// lossNames lists the names of the algorithms gfn train knows, in the
+// table's order.
+func lossNames() string {
+	var s []string
+	for _, a := range algorithms {
+		s = append(s, a.name)
+	}
+	return strings.Join(s, ", ")
+}
 
 // Defaults of gfn train that are not the library's.
 const (
@@ -99,7 +106,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Float64Var(&f.R0, "r0", 0, "custom reward R0 (> 0; default that of standard)")
 	fs.Float64Var(&f.R1, "r1", 0, "custom reward R1 (≥ 0; default that of standard)")
 	fs.Float64Var(&f.R2, "r2", 0, "custom reward R2 (≥ 0; default that of standard)")
-	fs.StringVar(&f.Loss, "loss", "tb", "objective: "+strings.Join(losses, ", "))
+	fs.StringVar(&f.Loss, "loss", "tb", "objective or algorithm: "+lossNames())
 	fs.Func("hidden", "hidden layer `widths`, comma-separated (default 256,256)", func(s string) error {
 		h, err := parseHidden(s)
 		f.Hidden = h
@@ -147,7 +154,7 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	if (f.Loss == "softdqn" || f.Loss == "mdqn") && !f.set["epsilon"] {
+	if a, ok := lookup(f.Loss); ok && a.objective == nil && !f.set["epsilon"] {
 		f.Epsilon = 0
 	}
 	if err := f.fillReward(); err != nil {
@@ -177,7 +184,8 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 // checkApplies rejects flags given on the command line that the chosen loss
 // would ignore.
 func (f *trainFlags) checkApplies() error {
-	dqn := f.Loss == "softdqn" || f.Loss == "mdqn"
+	a, _ := lookup(f.Loss)
+	dqn := a.objective == nil
 	for _, c := range []struct {
 		flag    string
 		applies bool
@@ -189,10 +197,8 @@ func (f *trainFlags) checkApplies() error {
 		{"clip", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
 		{"pb", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
 		{"replay", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
-		{"workers", (f.Loss == "tb" || f.Loss == "db" || f.Loss == "subtb" || f.Loss == "mdb") && f.Replay == 0,
-			"-loss tb, db, subtb or mdb without -replay"},
+		{"workers", a.splittable(&f.config) && f.Replay == 0, "-loss tb, db, subtb or mdb without -replay"},
 		{"lr-pb", f.PB == "tied" || f.PB == "separate", "-pb tied or separate"},
-		{"resume", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar) (softdqn and mdqn checkpoints do not hold the replay buffer)"},
 	} {
 		if f.set[c.flag] && !c.applies {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
@@ -249,7 +255,7 @@ func (c *config) validate() error {
 	case !finite(c.R2) || c.R2 < 0:
 		return fmt.Errorf("-r2 must be ≥ 0 and finite, got %g", c.R2)
 	case !knownLoss(c.Loss):
-		return fmt.Errorf("unknown -loss %q (want one of %s)", c.Loss, strings.Join(losses, ", "))
+		return fmt.Errorf("unknown -loss %q (want one of %s)", c.Loss, lossNames())
 	case len(c.Hidden) == 0:
 		return errors.New("-hidden needs at least one layer width")
 	case !finite(c.SubTBLambda) || c.SubTBLambda <= 0:
@@ -284,12 +290,8 @@ func (c *config) validate() error {
 }
 
 func knownLoss(s string) bool {
-	for _, l := range losses {
-		if l == s {
-			return true
-		}
-	}
-	return false
+	_, ok := lookup(s)
+	return ok
 }
 
 // numStates returns H^D, saturating at maxExactStates+1.

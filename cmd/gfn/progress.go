@@ -162,9 +162,8 @@ func gridString(d, h int) string {
 
 // lossName returns the usual written name of a loss.
 func lossName(loss string) string {
-	names := map[string]string{"subtb": "SubTB", "zvar": "ZVar", "softdqn": "Soft DQN", "mdqn": "Munchausen DQN"}
-	if n, ok := names[loss]; ok {
-		return n
+	if a, ok := lookup(loss); ok {
+		return a.prose
 	}
-	return strings.ToUpper(loss)
+	return loss
 }

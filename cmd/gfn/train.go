@@ -35,9 +35,6 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = resumeConfig(f); err != nil {
 			return err
 		}
-		if cfg.Loss == "softdqn" || cfg.Loss == "mdqn" {
-			return badUsage(fmt.Errorf("-resume: a %s run cannot be resumed (its checkpoint does not hold the replay buffer)", cfg.Loss))
-		}
 	} else if _, err := os.Stat(ckpt); err == nil {
 		return fmt.Errorf("%s already holds a run: continue it with -resume or choose another -out", f.Out)
 	}
@@ -72,7 +69,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return train(s, f, cfg, prev, stdout, stderr)
+	return trainLoop(s, f, cfg, prev, stdout, stderr)
 }
 
 // resumeConfig returns the saved config of the run in f.Out after checking
@@ -100,9 +97,9 @@ func resumeConfig(f *trainFlags) (*config, error) {
 // notifyInterrupt asks for Ctrl-C to be sent on c; tests replace it.
 var notifyInterrupt = func(c chan<- os.Signal) { signal.Notify(c, os.Interrupt) }
 
-// train runs the training loop of s up to f.Iters iterations, evaluating,
+// trainLoop runs the training loop of s up to f.Iters iterations, evaluating,
 // logging, checkpointing and plotting along the way.
-func train(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr io.Writer) error {
+func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, stderr io.Writer) error {
 	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if f.Resume {
 		mode = os.O_CREATE | os.O_WRONLY | os.O_APPEND

@@ -17,7 +17,13 @@ const maxEnumerated = 200_000
 
 // Check runs seeded random walks through env and reports, through t, every
 // violated property:
-//   - the spec is consistent (positive sizes, NumBackward set iff Reversible);
+//   - the spec is consistent (gfn.CheckEnv: positive sizes; a DAG, Spec.Tree
+//     false, must be Reversible; NumBackward set iff Reversible);
+//   - an environment that claims to be a tree (Spec.Tree) has no state with
+//     two parents: for an Enumerable one, over every edge when there are at
+//     most 200,000 states; for a Reversible one, at every state visited;
+//   - a StateChecker accepts every state reached, and a Describer's settings
+//     have distinct, non-empty keys;
 //   - masks are never empty before the trajectory ends (with Spec.Exit a walk
 //     ends by exiting; without, at the first state with no valid action), and
 //     every walk ends within Spec.MaxLen actions;
@@ -33,8 +39,8 @@ const maxEnumerated = 200_000
 func Check(t testing.TB, env gfn.Env) {
 	t.Helper()
 	spec := env.Spec()
-	if spec.StateDim < 1 || spec.NumActions < 1 || spec.InputDim < 1 || spec.MaxLen < 1 {
-		t.Fatalf("envtest: bad spec %+v", spec)
+	if err := gfn.CheckEnv(env); err != nil {
+		t.Fatalf("envtest: %v", err)
 	}
 	rev, isRev := env.(gfn.Reversible)
 	if isRev != (spec.NumBackward > 0) {
@@ -44,6 +50,20 @@ func Check(t testing.TB, env gfn.Env) {
 	hot, isHot := env.(gfn.OneHotEncoder)
 	if isHot != (spec.OneHot > 0) {
 		t.Fatalf("envtest: OneHotEncoder = %v but Spec.OneHot = %d", isHot, spec.OneHot)
+	}
+
+	checker, isChecker := env.(gfn.StateChecker)
+	if d, ok := env.(gfn.Describer); ok {
+		seen := map[string]bool{}
+		for _, st := range d.Describe() {
+			if st.Key == "" || seen[st.Key] {
+				t.Fatalf("envtest: Describe has an empty or repeated key %q", st.Key)
+			}
+			seen[st.Key] = true
+		}
+	}
+	if spec.Tree && isEnum {
+		checkTree(t, env, enum)
 	}
 
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -57,6 +77,11 @@ func Check(t testing.TB, env gfn.Env) {
 	valid := make([]int, 0, spec.NumActions)
 
 	checkState := func(s gfn.State, first bool) {
+		if isChecker {
+			if err := checker.CheckState(s); err != nil {
+				t.Fatalf("envtest: CheckState rejects %v, reached from s₀: %v", s, err)
+			}
+		}
 		env.Encode(x, s)
 		for j, v := range x {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -97,6 +122,9 @@ func Check(t testing.TB, env gfn.Env) {
 			}
 			if first != (n == 0) {
 				t.Fatalf("envtest: state %v (initial: %v) has %d parents", s, first, n)
+			}
+			if spec.Tree && n > 1 {
+				t.Fatalf("envtest: Spec.Tree says every state has one parent, but %v has %d (BackwardMask)", s, n)
 			}
 		}
 		if isEnum {
@@ -170,6 +198,44 @@ func Check(t testing.TB, env gfn.Env) {
 			if j := enum.Index(s); j != i {
 				t.Fatalf("envtest: Index(StateAt(%d)) = %d", i, j)
 			}
+		}
+	}
+}
+
+// checkTree fails if an Enumerable environment that claims to be a tree has a
+// state reached by two edges.
+func checkTree(t testing.TB, env gfn.Env, enum gfn.Enumerable) {
+	t.Helper()
+	n := enum.NumStates()
+	if n > maxEnumerated {
+		return
+	}
+	spec := env.Spec()
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = -1
+	}
+	s, c := make(gfn.State, spec.StateDim), make(gfn.State, spec.StateDim)
+	mask := make([]bool, spec.NumActions)
+	for i := 0; i < n; i++ {
+		enum.StateAt(s, i)
+		env.Mask(mask, s)
+		for a, ok := range mask {
+			if !ok || (spec.Exit && a == spec.NumActions-1) {
+				continue
+			}
+			env.Step(c, s, a)
+			j := enum.Index(c)
+			if j < 0 || j >= n {
+				t.Fatalf("envtest: Index(%v) = %d outside [0, %d)", c, j, n)
+			}
+			if parent[j] >= 0 {
+				p := make(gfn.State, spec.StateDim)
+				enum.StateAt(p, parent[j])
+				t.Fatalf("envtest: Spec.Tree says every state has one parent, but %v is reached from %v and from %v: "+
+					"a DAG must say Tree: false and implement gfn.Reversible", c, p, s)
+			}
+			parent[j] = i
 		}
 	}
 }

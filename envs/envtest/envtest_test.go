@@ -20,7 +20,7 @@ type bits struct {
 }
 
 func (e bits) Spec() gfn.Spec {
-	return gfn.Spec{StateDim: 2, NumActions: 2, InputDim: e.n + 1, MaxLen: e.n}
+	return gfn.Spec{StateDim: 2, NumActions: 2, InputDim: e.n + 1, MaxLen: e.n, Tree: true}
 }
 func (e bits) Start(dst gfn.State) { dst[0], dst[1] = 0, 0 }
 func (e bits) Mask(dst []bool, s gfn.State) {
@@ -86,6 +86,39 @@ func TestCheckFails(t *testing.T) {
 	if msg := failure(badIndex{hypergrid.New(2, 4, hypergrid.Standard)}); !strings.Contains(msg, "Index") {
 		t.Errorf("bad index: got %q", msg)
 	}
+	if msg := failure(claimsTree{hypergrid.New(2, 4, hypergrid.Standard)}); !strings.Contains(msg, "Spec.Tree") {
+		t.Errorf("a DAG that claims to be a tree: got %q", msg)
+	}
+	if msg := failure(forwardOnly{hypergrid.New(2, 4, hypergrid.Standard)}); !strings.Contains(msg, "Reversible") {
+		t.Errorf("a DAG without backward steps: got %q", msg)
+	}
+}
+
+// claimsTree is the hypergrid, a DAG, claiming to be a tree.
+type claimsTree struct{ *hypergrid.Env }
+
+func (e claimsTree) Spec() gfn.Spec {
+	s := e.Env.Spec()
+	s.Tree = true
+	return s
+}
+
+// forwardOnly is the hypergrid without its backward steps (and without
+// enumeration), still a DAG: it cannot be trained, since P_B is unknown.
+type forwardOnly struct{ h *hypergrid.Env }
+
+func (e forwardOnly) Spec() gfn.Spec {
+	s := e.h.Spec()
+	s.NumBackward = 0
+	return s
+}
+func (e forwardOnly) Start(dst gfn.State)               { e.h.Start(dst) }
+func (e forwardOnly) Mask(dst []bool, s gfn.State)      { e.h.Mask(dst, s) }
+func (e forwardOnly) Step(dst, s gfn.State, a int)      { e.h.Step(dst, s, a) }
+func (e forwardOnly) LogReward(x gfn.State) float64     { return e.h.LogReward(x) }
+func (e forwardOnly) Encode(dst []float64, s gfn.State) { e.h.Encode(dst, s) }
+func (e forwardOnly) EncodeIndices(dst []int, s gfn.State) {
+	e.h.EncodeIndices(dst, s)
 }
 
 // badBackward's backward steps do not undo forward steps.

@@ -3,6 +3,7 @@ package hypergrid
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/gogfn/gogfn/gfn"
 )
@@ -30,6 +31,8 @@ var (
 	_ gfn.Reversible    = (*Env)(nil)
 	_ gfn.Enumerable    = (*Env)(nil)
 	_ gfn.OneHotEncoder = (*Env)(nil)
+	_ gfn.Describer     = (*Env)(nil)
+	_ gfn.StateChecker  = (*Env)(nil)
 )
 
 // New returns a hypergrid with ndim coordinates of height values each.
@@ -57,6 +60,33 @@ func New(ndim, height int, r Reward) *Env {
 		e.ring[v] = 0.3 < a && a < 0.4
 	}
 	return e
+}
+
+// Describe returns the environment's settings: its name, D, H and the reward
+// constants, from which it can be rebuilt.
+func (e *Env) Describe() []gfn.Setting {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return []gfn.Setting{
+		{Key: "name", Value: "hypergrid"},
+		{Key: "ndim", Value: strconv.Itoa(e.D)},
+		{Key: "height", Value: strconv.Itoa(e.H)},
+		{Key: "r0", Value: f(e.R.R0)},
+		{Key: "r1", Value: f(e.R.R1)},
+		{Key: "r2", Value: f(e.R.R2)},
+	}
+}
+
+// CheckState returns an error unless s holds D coordinates in [0, H).
+func (e *Env) CheckState(s gfn.State) error {
+	if len(s) != e.D {
+		return fmt.Errorf("hypergrid: a state of %d coordinates, want %d", len(s), e.D)
+	}
+	for i, v := range s {
+		if v < 0 || v >= e.H {
+			return fmt.Errorf("hypergrid: coordinate %d of %v is outside [0, %d)", i, s, e.H)
+		}
+	}
+	return nil
 }
 
 // Spec returns the sizes: StateDim D, D+1 forward actions (the last exits), D

@@ -11,10 +11,15 @@
 //     saving and loading parameters.
 //   - optim: SGD, Adam and AdamW, parameter groups, gradient clipping, learning
 //     rate schedules, and target-network updates.
-//   - gfn: GFlowNets: the environment contract, policies, the sampler, the
-//     objectives (TB, DB, modified DB, SubTB(λ), FM, log-partition variance),
-//     Soft DQN and Munchausen DQN with prioritized replay, the trainer, and
-//     exact and empirical evaluation.
+//   - gfn: the GFlowNet core contract: environments, trajectories and
+//     transitions, scores, objectives, the backward policy, the rollout loop
+//     with pluggable actors, and exact and empirical evaluation. Beside it,
+//     one package per concept: gfn/policy (the neural model and its
+//     samplers), gfn/objective (TB, DB, modified DB, SubTB(λ), FM,
+//     log-partition variance), gfn/onpolicy (training a policy with any
+//     objective), gfn/softrl (Soft DQN and Munchausen DQN with prioritized
+//     replay) and gfn/train (the one training loop: evaluation, checkpoints,
+//     sampling).
 //   - envs: built-in environments (hypergrid), and envs/envtest to check your own.
 //   - cmd/gfn: the command-line program that trains, samples and evaluates.
 //   - bench: the benchmarks (go test -bench . -benchmem ./bench/).

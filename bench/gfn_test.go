@@ -42,7 +42,7 @@ var warmed = map[[2]int]*tbRun{}
 // step is one iteration of Trainer.Step without its bookkeeping, timed by
 // phase into split when it is not nil. It returns the number of transitions.
 // With recompute it samples without recording and scores the batch in one
-// batched pass (TrainerConfig.Recompute).
+// batched pass (onpolicy.Algorithm.Recompute).
 func (r *tbRun) step(split *[4]time.Duration, recompute bool) int {
 	t0 := time.Now()
 	r.tape.Reset()
@@ -107,7 +107,7 @@ func newTBRun(b testing.TB, d, h int) *tbRun {
 // sampling (the rollout's forward passes included), loss, backward and
 // optimizer, and the mean trajectory length. The model keeps training during
 // the benchmark, as in a real run, after a warm-up. The ",recompute" variants
-// use TrainerConfig.Recompute (sampling includes the batched scoring pass).
+// use onpolicy.Algorithm.Recompute (sampling includes the batched scoring pass).
 func BenchmarkTrainHypergrid(b *testing.B) {
 	for _, g := range grids {
 		for _, recompute := range []bool{false, true} {

@@ -63,7 +63,7 @@ func (u *Uniform) LogProbsAt(dst []float64, mask []bool, s State) {
 			c++
 		}
 	}
-	l := -math.Log(float64(c))
+	l := 0 - math.Log(float64(c)) // +0, not −0, for one parent
 	for j, ok := range mask {
 		dst[j] = math.Inf(-1)
 		if ok {

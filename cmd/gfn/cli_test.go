@@ -86,7 +86,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"train", "-workers", "-2"}, "-workers must be in"},
 		{[]string{"train", "-workers", "2", "-loss", "zvar"}, "-workers applies only to"},
 		{[]string{"train", "-workers", "2", "-replay", "4"}, "-workers applies only to"},
-		{[]string{"train", "-resume", "-out", dir}, "config.json"},
+		{[]string{"train", "-resume", "-out", dir}, "config.json: no such file"},
 		{[]string{"sample"}, "-checkpoint is required"},
 		{[]string{"sample", "-checkpoint", dir, "-n", "0"}, "-n must be in"},
 		{[]string{"sample", "-checkpoint", filepath.Join(dir, "missing")}, "no such file"},

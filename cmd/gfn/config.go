@@ -73,7 +73,7 @@ type trainFlags struct {
 	set map[string]bool // flags given on the command line
 }
 
-// rewards are the named hypergrid rewards (ALGORITHMS.md 0.2).
+// rewards are the named hypergrid rewards of the papers: R(x) = R0 + R1·Π 1[0.25 < aᵢ] + R2·Π 1[0.3 < aᵢ < 0.4].
 var rewards = map[string][3]float64{
 	"standard": {1e-3, 0.5, 2},
 	"hard":     {1e-4, 1, 3},

@@ -220,7 +220,7 @@ func (e *Env) LogZ() float64 {
 // MaxEntLogPB writes the "MaxEnt" backward policy of Mohammadpour et al. 2024
 // at s into dst (length D): P_B(s − e_b | s) = n(s − e_b)/n(s), where n counts
 // the paths from s₀, which on the hypergrid is x_b / Σᵢ xᵢ; −Inf at invalid
-// actions (and everywhere at s₀). Use it as gfn.PolicyConfig.FixedLogPB.
+// actions (and everywhere at s₀). Use it as gfn.Fixed{Spec: e.Spec(), LogPB: e.MaxEntLogPB}.
 func (e *Env) MaxEntLogPB(dst []float64, s gfn.State) {
 	var sum int
 	for _, v := range s[:e.D] {

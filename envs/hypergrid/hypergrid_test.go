@@ -9,7 +9,7 @@ import (
 )
 
 func TestLogZTable(t *testing.T) {
-	// ALGORITHMS.md 0.2: exact log Z, the number of cells at the maximal
+	// Exact log Z (the papers' hypergrid table), the number of cells at the maximal
 	// reward and their probability mass.
 	for _, c := range []struct {
 		d, h   int

@@ -1,6 +1,7 @@
 package onpolicy_test
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -210,5 +211,35 @@ func TestConfigErrors(t *testing.T) {
 		} else {
 			t.Logf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestUnmarshalRollsBack gives an algorithm a state whose parameters are
+// valid but whose optimizer state is corrupt: the parameters, already read,
+// are put back as they were.
+func TestUnmarshalRollsBack(t *testing.T) {
+	env := hypergrid.New(2, 5, hypergrid.Standard)
+	a := newTrainer(t, env, resumeAlg(), 1)
+	traintest.Run(t, a, 5)
+	state, err := a.Algorithm().(*onpolicy.Algorithm).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(state, []byte("ADAM"))
+	if i < 0 {
+		t.Fatal("no Adam state in the algorithm's state")
+	}
+	state[i+20] ^= 0xff // inside Adam's section, after the parameters
+	b := newTrainer(t, env, resumeAlg(), 2)
+	before := traintest.Values(params(b))
+	err = b.Algorithm().(*onpolicy.Algorithm).UnmarshalBinary(state)
+	if err == nil {
+		t.Fatal("a corrupt optimizer state was accepted")
+	}
+	if traintest.Equal(before, traintest.Values(params(a))) {
+		t.Fatal("the two trainers had the same parameters: the test proves nothing")
+	}
+	if !traintest.Equal(before, traintest.Values(params(b))) {
+		t.Errorf("the parameters changed although the state was refused (%v)", err)
 	}
 }

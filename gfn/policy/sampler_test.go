@@ -152,7 +152,7 @@ func TestRolloutScores(t *testing.T) {
 				}
 			}
 
-			// LogPF is the model's, read from Evaluate; LogPB from BackwardLogProbs.
+			// LogPF is the model's, read from Evaluate; LogPB from its Backward.
 			var tape3 autograd.Tape
 			lp, _ := p.Evaluate(&tape3, b.States, b.M()+b.N)
 			a := c.env.Spec().NumActions

@@ -1,0 +1,25 @@
+// Package policy is the neural model of a GFlowNet and its samplers.
+//
+// A Policy is an MLP trunk with heads: the forward logits, turned into
+// P_F(·|s) by a log-softmax over the valid actions; optionally a learned
+// backward policy P_B (TiedPB: a head on the trunk; SeparatePB: a network of
+// its own), zero-initialised so that it starts uniform; and optionally a
+// log-flow head log F(s) for the objectives that need one. A fixed P_B
+// (uniform, or any gfn.Backward) is not part of the network. The first layer
+// of an environment with k-hot input (gfn.OneHotEncoder) is a gather of
+// weight rows rather than a product. Weights start from PyTorch's nn.Linear
+// initialisation, as in the papers' code.
+//
+// Actor is the policy as a gfn.Actor: one batched forward pass per step over
+// the trajectories still running, with ε-uniform and temperature
+// exploration. Sampler runs it through gfn.Sampler and, in Rollout, keeps the
+// passes on the loss's tape, so that the loss needs no second forward pass:
+// the Scores it returns are read from the recorded nodes (in the batch's
+// transition order, always those of the model itself, without exploration).
+// Score computes the same Scores for a stored batch in one pass.
+//
+// Replica gives another goroutine a policy that shares the weights and has
+// gradients of its own, which is how onpolicy.Algorithm.Workers splits an
+// iteration. A Policy, an Actor and a Sampler keep scratch buffers and are
+// not safe for concurrent use.
+package policy

@@ -123,7 +123,7 @@ func (b *Batch) Validate(env Env) error {
 		x := b.Terminal(i)
 		if !spec.Exit {
 			env.Mask(mask, x)
-			if anyTrue(mask) {
+			if slices.Contains(mask, true) {
 				return errorf("batch: trajectory %d ends at %v, which is not terminal", i, x)
 			}
 		}

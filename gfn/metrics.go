@@ -2,6 +2,7 @@ package gfn
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gogfn/gogfn/autograd"
 )
@@ -14,7 +15,7 @@ func isTerminal(env Env, spec Spec, s State, mask []bool) bool {
 	if spec.Exit {
 		return mask[spec.NumActions-1]
 	}
-	return !anyTrue(mask)
+	return !slices.Contains(mask, true)
 }
 
 // TargetDistribution returns the reward distribution p(x) = R(x)/Z, indexed by
@@ -80,7 +81,7 @@ func ExactDistribution(env Enumerable, m Evaluator) []float64 {
 			}
 			s := State(states[(i-lo)*d : (i-lo+1)*d])
 			env.Mask(mask, s)
-			if !spec.Exit && !anyTrue(mask) {
+			if !spec.Exit && !slices.Contains(mask, true) {
 				p[i] += r
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gogfn/gogfn/internal/scratch"
 )
@@ -97,7 +98,7 @@ func (s *Sampler) Rollout(dst *Batch, actor Actor, n int, rng *rand.Rand) error 
 			st := s.hist[(k*n+i)*d : (k*n+i)*d+d]
 			m := s.mask[len(s.ids)*a : len(s.ids)*a+a]
 			env.Mask(m, st)
-			if !anyTrue(m) {
+			if !slices.Contains(m, true) {
 				if spec.Exit {
 					return fmt.Errorf("%w: state %v has no valid action, not even exit (Mask)", ErrEnv, st)
 				}
@@ -239,13 +240,4 @@ func DrawSoftmax(rng *rand.Rand, w, logits []float64, mask []bool, temp, eps flo
 		}
 	}
 	return last
-}
-
-func anyTrue(b []bool) bool {
-	for _, v := range b {
-		if v {
-			return true
-		}
-	}
-	return false
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gogfn/gogfn/gfn/policy"
 	"github.com/gogfn/gogfn/gfn/train"
 	"github.com/gogfn/gogfn/internal/wire"
+	"github.com/gogfn/gogfn/internal/zero"
 	"github.com/gogfn/gogfn/nn"
 	"github.com/gogfn/gogfn/optim"
 )
@@ -143,11 +144,11 @@ func (a *Algorithm) Init(env gfn.Env, rng *rand.Rand) error {
 	if needs.Exit && !env.Spec().Exit {
 		return fmt.Errorf("onpolicy: %T needs an environment with an exit action", a.Objective)
 	}
-	a.Trajectories = orInt(a.Trajectories, 16)
-	a.LR = or(a.LR, 1e-3)
-	a.ObjectiveLR = or(a.ObjectiveLR, 0.1)
-	a.BackwardLR = or(a.BackwardLR, a.LR)
-	a.Temperature = or(a.Temperature, 1)
+	a.Trajectories = zero.Or(a.Trajectories, 16)
+	a.LR = zero.Or(a.LR, 1e-3)
+	a.ObjectiveLR = zero.Or(a.ObjectiveLR, 0.1)
+	a.BackwardLR = zero.Or(a.BackwardLR, a.LR)
+	a.Temperature = zero.Or(a.Temperature, 1)
 	a.Policy.Flow = a.Policy.Flow || needs.Flow
 	pol, err := policy.New(env, a.Policy, rng)
 	if err != nil {
@@ -409,17 +410,3 @@ func (a *Algorithm) UnmarshalBinary(data []byte) error {
 // Params returns every parameter the algorithm trains: the policy's, then the
 // objective's.
 func (a *Algorithm) Params() []*autograd.Node { return slices.Clone(a.params) }
-
-func orInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func or(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gogfn/gogfn/internal/scratch"
 
@@ -293,7 +294,7 @@ func (p *Policy) forwardMasks(states []int, n int) []bool {
 	for i := 0; i < n; i++ {
 		row := p.fmask[i*p.a : i*p.a+p.a]
 		p.Env.Mask(row, states[i*p.sd:i*p.sd+p.sd])
-		if !anyTrue(row) {
+		if !slices.Contains(row, true) {
 			for j := range row {
 				row[j] = true
 			}
@@ -343,20 +344,11 @@ func (l learnedPB) LogProbs(t *autograd.Tape, states []int, n int) *autograd.Nod
 	for i := 0; i < n; i++ {
 		row := p.bmask[i*nb : i*nb+nb]
 		p.rev.BackwardMask(row, states[i*p.sd:i*p.sd+p.sd])
-		if !anyTrue(row) {
+		if !slices.Contains(row, true) {
 			row[0] = true
 		}
 	}
 	return t.LogSoftmax(pb, p.bmask)
-}
-
-func anyTrue(b []bool) bool {
-	for _, v := range b {
-		if v {
-			return true
-		}
-	}
-	return false
 }
 
 // Replica returns a Policy for another goroutine: its parameters share p's

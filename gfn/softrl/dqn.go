@@ -13,6 +13,7 @@ import (
 	"github.com/gogfn/gogfn/gfn/train"
 	"github.com/gogfn/gogfn/internal/scratch"
 	"github.com/gogfn/gogfn/internal/wire"
+	"github.com/gogfn/gogfn/internal/zero"
 	"github.com/gogfn/gogfn/nn"
 	"github.com/gogfn/gogfn/optim"
 	"gonum.org/v1/gonum/mat"
@@ -193,17 +194,17 @@ func (s *DQN) Init(env gfn.Env, rng *rand.Rand) error {
 		return err
 	}
 	s.env = env
-	s.Trajectories = orInt(s.Trajectories, 16)
-	s.BatchSize = orInt(s.BatchSize, 256)
-	s.Capacity = orInt(s.Capacity, 100_000)
-	s.LearningStarts = orInt(s.LearningStarts, 16)
-	s.PERAlpha = or(s.PERAlpha, 0.5)
-	s.BetaEnd = or(s.BetaEnd, 1)
-	s.BetaIterations = orInt(s.BetaIterations, 62_500)
-	s.Tau = or(s.Tau, 0.25)
-	s.LR = or(s.LR, 1e-3)
-	s.LeafCoeff = or(s.LeafCoeff, 1)
-	s.L0 = or(s.L0, -100)
+	s.Trajectories = zero.Or(s.Trajectories, 16)
+	s.BatchSize = zero.Or(s.BatchSize, 256)
+	s.Capacity = zero.Or(s.Capacity, 100_000)
+	s.LearningStarts = zero.Or(s.LearningStarts, 16)
+	s.PERAlpha = zero.Or(s.PERAlpha, 0.5)
+	s.BetaEnd = zero.Or(s.BetaEnd, 1)
+	s.BetaIterations = zero.Or(s.BetaIterations, 62_500)
+	s.Tau = zero.Or(s.Tau, 0.25)
+	s.LR = zero.Or(s.LR, 1e-3)
+	s.LeafCoeff = zero.Or(s.LeafCoeff, 1)
+	s.L0 = zero.Or(s.L0, -100)
 	if s.Q == nil {
 		if s.Hidden == nil {
 			s.Hidden = []int{256, 256}
@@ -558,18 +559,4 @@ func (s *DQN) emptyReplay() *Replay {
 		return NewReplay(s.Capacity, spec.StateDim, spec.NumActions)
 	}
 	return NewPrioritizedReplay(s.Capacity, spec.StateDim, spec.NumActions, s.PERAlpha)
-}
-
-func orInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func or(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }

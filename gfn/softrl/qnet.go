@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/gfn"
@@ -144,7 +145,7 @@ func (p *SoftPolicy) Evaluate(t *autograd.Tape, states []int, n int) (logPF, log
 	for i := 0; i < n; i++ {
 		row := m[i*a : (i+1)*a]
 		env.Mask(row, gfn.State(states[i*d:(i+1)*d]))
-		if !anyTrue(row) {
+		if !slices.Contains(row, true) {
 			dead = true
 			for j := range row {
 				row[j] = true
@@ -164,7 +165,7 @@ func (p *SoftPolicy) Evaluate(t *autograd.Tape, states []int, n int) (logPF, log
 		v := logPF.Value.RawMatrix().Data
 		for i := 0; i < n; i++ {
 			env.Mask(m[i*a:(i+1)*a], gfn.State(states[i*d:(i+1)*d]))
-			if !anyTrue(m[i*a : (i+1)*a]) {
+			if !slices.Contains(m[i*a:(i+1)*a], true) {
 				for j := i * a; j < (i+1)*a; j++ {
 					v[j] = math.Inf(-1)
 				}
@@ -172,15 +173,6 @@ func (p *SoftPolicy) Evaluate(t *autograd.Tape, states []int, n int) (logPF, log
 		}
 	}
 	return logPF, logF
-}
-
-func anyTrue(b []bool) bool {
-	for _, v := range b {
-		if v {
-			return true
-		}
-	}
-	return false
 }
 
 // SoftValue returns λ·log Σₐ exp(q[a]/λ) over the actions where valid is
@@ -200,7 +192,7 @@ func SoftValue(q []float64, valid []bool, lambda float64) float64 {
 		}
 	}
 	if math.IsInf(hi, -1) {
-		if !anyTrue(valid) {
+		if !slices.Contains(valid, true) {
 			panic("softrl: SoftValue with no valid action")
 		}
 		return hi

@@ -174,7 +174,7 @@ func (r *Replay) Validate(env gfn.Env) error {
 			return fmt.Errorf("softrl: replay: transition %d: backward action %d, want %d", k, d.Back[k], wantBack)
 		}
 		env.Mask(mask, x)
-		done := exit || (!spec.Exit && !anyTrue(mask))
+		done := exit || (!spec.Exit && !slices.Contains(mask, true))
 		if done != d.Done[k] {
 			return fmt.Errorf("softrl: replay: transition %d: done flag %v", k, d.Done[k])
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/gfn/softrl"
+	"github.com/gogfn/gogfn/internal/testenv"
 )
 
 // sdqnEnv is the environment the soft RL tests need: reversible, enumerable
@@ -27,7 +28,7 @@ func sdqnLogFlows(env sdqnEnv) []float64 {
 	n := env.NumStates()
 	f := make([]float64, n)
 	s, c := make(gfn.State, sp.StateDim), make(gfn.State, sp.StateDim)
-	mask, bm := make([]bool, sp.NumActions), make([]bool, sp.NumBackward)
+	mask := make([]bool, sp.NumActions)
 	for i := n - 1; i >= 0; i-- {
 		env.StateAt(s, i)
 		env.Mask(mask, s)
@@ -38,7 +39,7 @@ func sdqnLogFlows(env sdqnEnv) []float64 {
 				f[i] += math.Exp(env.LogReward(s))
 			default:
 				env.Step(c, s, a)
-				f[i] += f[env.Index(c)] / float64(sdqnCount(bm, env, c))
+				f[i] += f[env.Index(c)] / float64(testenv.Parents(env, c))
 			}
 		}
 	}
@@ -46,17 +47,6 @@ func sdqnLogFlows(env sdqnEnv) []float64 {
 		f[i] = math.Log(f[i])
 	}
 	return f
-}
-
-func sdqnCount(bm []bool, env gfn.Reversible, s gfn.State) int {
-	env.BackwardMask(bm, s)
-	n := 0
-	for _, v := range bm {
-		if v {
-			n++
-		}
-	}
-	return n
 }
 
 // sdqnQStar returns the optimal soft Q [NumStates×A] in closed form:
@@ -68,7 +58,7 @@ func sdqnQStar(env sdqnEnv) []float64 {
 	lf := sdqnLogFlows(env)
 	q := make([]float64, env.NumStates()*a)
 	s, c := make(gfn.State, sp.StateDim), make(gfn.State, sp.StateDim)
-	mask, bm := make([]bool, a), make([]bool, sp.NumBackward)
+	mask := make([]bool, a)
 	for i := range lf {
 		env.StateAt(s, i)
 		env.Mask(mask, s)
@@ -80,7 +70,7 @@ func sdqnQStar(env sdqnEnv) []float64 {
 				q[i*a+j] = env.LogReward(s)
 			default:
 				env.Step(c, s, j)
-				q[i*a+j] = lf[env.Index(c)] - math.Log(float64(sdqnCount(bm, env, c)))
+				q[i*a+j] = lf[env.Index(c)] - math.Log(float64(testenv.Parents(env, c)))
 			}
 		}
 	}

@@ -175,7 +175,7 @@ type Flows struct {
 }
 
 // Parents returns the number of parents of s.
-func Parents(env Tiny, s gfn.State) int {
+func Parents(env gfn.Reversible, s gfn.State) int {
 	m := make([]bool, env.Spec().NumBackward)
 	env.BackwardMask(m, s)
 	n := 0

@@ -142,21 +142,17 @@ func (d *Decoder) Bytes(max int) []byte {
 func (d *Decoder) String(max int) string { return string(d.Bytes(max)) }
 
 // Ints reads at most max ints into dst (reused when large enough).
-func (d *Decoder) Ints(dst []int, max int) []int {
-	n := d.Count(8, max)
-	dst = grow(dst, n)
-	for i := range dst {
-		dst[i] = d.Int()
-	}
-	return dst
-}
+func (d *Decoder) Ints(dst []int, max int) []int { return readSlice(d, dst, max, d.Int) }
 
 // Floats reads at most max float64s into dst (reused when large enough).
-func (d *Decoder) Floats(dst []float64, max int) []float64 {
+func (d *Decoder) Floats(dst []float64, max int) []float64 { return readSlice(d, dst, max, d.Float) }
+
+// readSlice reads a length and that many 8-byte values with read.
+func readSlice[T any](d *Decoder, dst []T, max int, read func() T) []T {
 	n := d.Count(8, max)
 	dst = grow(dst, n)
 	for i := range dst {
-		dst[i] = d.Float()
+		dst[i] = read()
 	}
 	return dst
 }

@@ -1,0 +1,100 @@
+package bitseq
+
+import (
+	"fmt"
+
+	"github.com/gogfn/gogfn/gfn"
+)
+
+// ModeThreshold is the papers' mode_threshold: a mode counts as found once a
+// sample lies within this Hamming distance of it.
+const ModeThreshold = 30
+
+// ModeTracker counts the modes found so far, cumulatively: mode m is found
+// once some added sample x has Hamming(x, m) ≤ the threshold. Modes are the
+// entries of the mode list, so a mode drawn twice counts twice, as in the
+// official code. A ModeTracker is used by one goroutine at a time.
+type ModeTracker struct {
+	env       *Env
+	threshold int
+	found     []bool
+	left      []int // modes not found yet
+	buf       []uint64
+}
+
+// NewModeTracker returns a tracker of e's modes with nothing found, which
+// counts a mode as found at Hamming distance ≤ threshold (ModeThreshold in
+// the papers).
+//
+// It panics if threshold < 0.
+func (e *Env) NewModeTracker(threshold int) *ModeTracker {
+	if threshold < 0 {
+		panic(fmt.Sprintf("bitseq: negative mode threshold %d", threshold))
+	}
+	t := &ModeTracker{
+		env:       e,
+		threshold: threshold,
+		found:     make([]bool, e.cfg.NumModes),
+		left:      make([]int, 0, e.cfg.NumModes),
+		buf:       make([]uint64, e.packed),
+	}
+	t.Reset()
+	return t
+}
+
+// Reset forgets every mode found.
+func (t *ModeTracker) Reset() {
+	clear(t.found)
+	t.left = t.left[:0]
+	for m := range t.found {
+		t.left = append(t.left, m)
+	}
+}
+
+// Add records the terminal state x and returns how many modes it finds that
+// were not found before. It allocates nothing.
+func (t *ModeTracker) Add(x gfn.State) int {
+	if len(t.left) == 0 {
+		return 0
+	}
+	e := t.env
+	e.pack(t.buf, x)
+	n := 0
+	for i := 0; i < len(t.left); {
+		m := t.left[i]
+		if hamming(t.buf, e.modes[m*e.packed:(m+1)*e.packed]) <= t.threshold {
+			t.found[m] = true
+			t.left[i] = t.left[len(t.left)-1]
+			t.left = t.left[:len(t.left)-1]
+			n++
+			continue
+		}
+		i++
+	}
+	return n
+}
+
+// Found returns the number of modes found.
+func (t *ModeTracker) Found() int { return len(t.found) - len(t.left) }
+
+// IsFound reports whether mode m has been found.
+//
+// It panics if m is not in [0, NumModes).
+func (t *ModeTracker) IsFound(m int) bool { return t.found[m] }
+
+// SetFound marks mode m as found, for resuming from a saved list.
+//
+// It panics if m is not in [0, NumModes).
+func (t *ModeTracker) SetFound(m int) {
+	if t.found[m] {
+		return
+	}
+	t.found[m] = true
+	for i, v := range t.left {
+		if v == m {
+			t.left[i] = t.left[len(t.left)-1]
+			t.left = t.left[:len(t.left)-1]
+			return
+		}
+	}
+}

@@ -13,6 +13,15 @@
 //     The input is K-hot (one one-hot vector of width H per coordinate), so
 //     policies replace their first product by a gather. |X| = H^D and log Z is
 //     8.6433 (standard) and 9.2858 (hard) at D = 4, H = 20.
+//   - bitseq: the non-autoregressive bit sequences of Malkin et al. 2022 as
+//     the TLM (Gritsaev et al. 2025) and soft-RL (Tiapkin et al. 2024) code
+//     builds them: n bits in n/k words, actions (empty slot, word), no exit,
+//     every trajectory n/k steps; log R(x) = −β·min_m Hamming(x, m), β = 2,
+//     over 60 modes drawn from five 8-bit words with numpy's legacy generator,
+//     reproduced bit for bit (seed 42 by default, or the run seed). It comes
+//     with the 7,200-sequence correlation test set, a modes-found tracker
+//     (distance ≤ 30), Spearman's ρ, and Enum for tiny instances
+//     (n = 8, k = 2).
 //
 // # Checking an environment
 //

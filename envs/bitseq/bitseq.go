@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/gogfn/gogfn/gfn"
 )
@@ -106,6 +107,8 @@ var (
 	_ gfn.Env           = (*Env)(nil)
 	_ gfn.Reversible    = (*Env)(nil)
 	_ gfn.OneHotEncoder = (*Env)(nil)
+	_ gfn.Describer     = (*Env)(nil)
+	_ gfn.StateChecker  = (*Env)(nil)
 )
 
 // New returns the environment of cfg, with its mode set built as the
@@ -246,3 +249,35 @@ func (e *Env) BackwardStep(dst, s gfn.State, b int) {
 
 // BackwardAction returns ⌊a/2^k⌋, the slot that a fills.
 func (e *Env) BackwardAction(_ gfn.State, a int) int { return a >> e.k }
+
+// Describe returns the environment's settings: its name, n, k, the number of
+// modes, β and the numpy seed of the mode set, from which it can be rebuilt.
+func (e *Env) Describe() []gfn.Setting {
+	c := e.cfg
+	seed := uint32(TLMSeed)
+	if c.RunSeed {
+		seed = c.Seed
+	}
+	return []gfn.Setting{
+		{Key: "name", Value: "bitseq"},
+		{Key: "n", Value: strconv.Itoa(c.N)},
+		{Key: "k", Value: strconv.Itoa(c.K)},
+		{Key: "modes", Value: strconv.Itoa(c.NumModes)},
+		{Key: "beta", Value: strconv.FormatFloat(c.Beta, 'g', -1, 64)},
+		{Key: "mode_seed", Value: strconv.FormatUint(uint64(seed), 10)},
+	}
+}
+
+// CheckState returns an error unless s has n/k slots, each a word in
+// [0, 2^k) or Empty.
+func (e *Env) CheckState(s gfn.State) error {
+	if len(s) != e.slots {
+		return fmt.Errorf("bitseq: a state of %d slots, want %d", len(s), e.slots)
+	}
+	for i, v := range s {
+		if v < 0 || v > e.words {
+			return fmt.Errorf("bitseq: slot %d holds %d, outside [0, %d]", i, v, e.words)
+		}
+	}
+	return nil
+}

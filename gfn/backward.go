@@ -201,3 +201,23 @@ func (s *BackwardScorer) record(t *autograd.Tape, m int, back []int, exit []bool
 	}
 	return t.SegmentSum(picked, s.seg, m)
 }
+
+// Frozen is a Backward evaluated without gradient: LogProbs runs PB on a
+// tape of its own and records the values on the caller's tape as a constant.
+// A forward loss reads a learned backward policy through it (the target copy
+// that TLM trains) without back-propagating into that policy's parameters.
+// It keeps a tape: it is not safe for concurrent use.
+type Frozen struct {
+	PB   Backward
+	tape autograd.Tape
+}
+
+// LogProbs records PB's log-probabilities of the n states as a constant.
+func (f *Frozen) LogProbs(t *autograd.Tape, states []int, n int) *autograd.Node {
+	f.tape.Reset()
+	v := f.PB.LogProbs(&f.tape, states, n)
+	r, c := v.Dims()
+	out := t.Input(r, c)
+	copy(out.Value.RawMatrix().Data, v.Value.RawMatrix().Data)
+	return out
+}

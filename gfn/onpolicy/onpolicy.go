@@ -19,7 +19,11 @@ import (
 	"github.com/gogfn/gogfn/optim"
 )
 
-var _ train.Checkpointer = (*Algorithm)(nil)
+var (
+	_ train.Checkpointer = (*Algorithm)(nil)
+	_ train.Phased       = (*Algorithm)(nil)
+	_ train.BackwardUser = (*Algorithm)(nil)
+)
 
 // Algorithm trains a policy.Policy by minimising a gfn.Objective on the
 // trajectories it samples: each iteration samples Trajectories trajectories
@@ -162,7 +166,7 @@ func (a *Algorithm) Init(env gfn.Env, rng *rand.Rand) error {
 		a.opt.Groups = []optim.Group{{Params: ps, LR: a.ObjectiveLR}}
 	}
 	a.params = append(pol.Params(), a.Objective.Params()...)
-	if bp := pol.BackwardParams(); len(bp) > 0 {
+	if bp := pol.BackwardParams(); len(bp) > 0 && a.Policy.Backward == nil {
 		a.backOpt = &optim.Adam{Params: bp, LR: a.BackwardLR}
 	}
 	a.replay = make([]gfn.Batch, a.ReplayBatches)
@@ -200,29 +204,47 @@ func (a *Algorithm) LogZ() float64 {
 // optimizers. If the loss or the gradient is not finite it returns a
 // gfn.ErrNonFinite and leaves the parameters as they were.
 func (a *Algorithm) Step(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, error) {
-	info := train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}
 	if len(a.workers) > 0 {
+		info := train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}
 		lv, err := a.stepWorkers(dst, rng)
 		if err != nil {
 			return info, err
 		}
 		return a.finish(info, nil, lv)
 	}
-	t := &a.tape
-	t.Reset()
-	a.sampler.Rand = rng
-	n := a.Trajectories
-	var sc *gfn.Scores
-	var err error
-	if a.Recompute {
-		if err = a.sampler.Sample(dst, n); err == nil {
-			sc = a.pol.Score(&a.ss, t, dst)
-		}
-	} else {
-		sc, err = a.sampler.Rollout(dst, t, n)
+	if err := a.Sample(it, dst, rng); err != nil {
+		return train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}, err
 	}
-	if err != nil {
-		return info, err
+	return a.Learn(it, dst, rng)
+}
+
+// Sample samples iteration it's trajectories into dst with rng, recording
+// the forward passes for Learn (or, with Recompute, without recording).
+//
+// It panics with Workers, which sample and learn together.
+func (a *Algorithm) Sample(it int, dst *gfn.Batch, rng *rand.Rand) error {
+	if len(a.workers) > 0 {
+		panic("onpolicy: Sample with Workers")
+	}
+	a.tape.Reset()
+	a.sampler.Rand = rng
+	if a.Recompute {
+		return a.sampler.Sample(dst, a.Trajectories)
+	}
+	return a.sampler.Record(dst, &a.tape, a.Trajectories)
+}
+
+// Learn computes the loss of the batch Sample left in dst (scoring it now,
+// so that a backward policy updated since Sample is the one used), back-
+// propagates and steps the optimizers.
+func (a *Algorithm) Learn(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, error) {
+	info := train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}
+	t := &a.tape
+	var sc *gfn.Scores
+	if a.Recompute {
+		sc = a.pol.Score(&a.ss, t, dst)
+	} else {
+		sc = a.sampler.Scores(t, dst)
 	}
 	loss := a.Objective.Loss(t, dst, sc)
 	if a.nrep > 0 {
@@ -235,6 +257,17 @@ func (a *Algorithm) Step(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo
 		a.nrep = min(a.nrep+1, len(a.replay))
 	}
 	return a.finish(info, loss, loss.Scalar())
+}
+
+// SetBackward makes pb the backward policy that scores transitions, before
+// Init (Policy.Backward). A learned P_B of the policy is then trained by
+// whoever owns pb, not by this algorithm.
+func (a *Algorithm) SetBackward(pb gfn.Backward) error {
+	if a.ready {
+		return errors.New("onpolicy: SetBackward after Init")
+	}
+	a.Policy.Backward = pb
+	return nil
 }
 
 // finish back-propagates loss (nil when the gradient is already in place),

@@ -51,10 +51,13 @@ type Config struct {
 	Act nn.Activation
 	// PB chooses how P_B is modelled; the zero value is FixedPB.
 	PB PBKind
-	// Backward is the fixed backward policy of FixedPB: nil means uniform
-	// over the parents (gfn.Uniform; P_B = 1 in a Tree), or any gfn.Backward
-	// (gfn.Fixed, a MaxEnt P_B, a policy trained elsewhere). It must be nil
-	// for a learned P_B.
+	// Backward is the backward policy that scores transitions, when it is not
+	// the policy's own learned one: nil means uniform over the parents
+	// (gfn.Uniform; P_B = 1 in a Tree) for FixedPB and the learned head or
+	// network otherwise; any gfn.Backward (gfn.Fixed, gfn.MaxEnt, a policy
+	// trained elsewhere) replaces it. With a learned P_B and Backward set,
+	// the learned head exists but does not score: whoever owns it trains it
+	// (TLM trains a tied head and scores with its frozen copy).
 	Backward gfn.Backward
 	// Flow adds a log-flow head log F(s), for the objectives that need one
 	// (DB, SubTB, FM).
@@ -79,11 +82,7 @@ func (c *Config) Validate() error {
 		return errors.New("policy: Config.Hidden is empty; use nil for the default 256, 256")
 	}
 	switch c.PB {
-	case FixedPB:
-	case TiedPB, SeparatePB:
-		if c.Backward != nil {
-			return fmt.Errorf("policy: Config.Backward is set with a learned P_B (%v)", c.PB)
-		}
+	case FixedPB, TiedPB, SeparatePB:
 	default:
 		return fmt.Errorf("policy: unknown Config.PB %d", int(c.PB))
 	}
@@ -108,14 +107,15 @@ type Policy struct {
 	// flow head the last gives log F [n×1].
 	Net *nn.Heads
 	// BackwardNet is the backward policy's own network (SeparatePB), or nil.
-	BackwardNet *nn.MLP
+	BackwardNet *BackwardNet
 	// PB is as in Config.
 	PB PBKind
 
 	pbHead, flowHead int // indices in Net.Heads, or −1
 	rev              gfn.Reversible
 	hot              gfn.OneHotEncoder
-	backward         gfn.Backward // the fixed P_B, or a learned view of p
+	backward         gfn.Backward // the P_B that scores transitions: Config.Backward, or nil
+	learned          gfn.Backward // the learned P_B (a view of the head or the network), or nil
 	scorer           gfn.BackwardScorer
 
 	heads    []*autograd.Node
@@ -169,9 +169,11 @@ func New(env gfn.Env, cfg Config, rng *rand.Rand) (*Policy, error) {
 		zeroLayer(p.Net.Heads[p.pbHead])
 	}
 	if cfg.PB == SeparatePB {
-		p.BackwardNet = nn.NewMLP(append(trunk, spec.NumBackward), cfg.Act, rng)
-		initLayers(cfg.Init, rng, p.BackwardNet.Layers...)
-		zeroLayer(p.BackwardNet.Layers[len(p.BackwardNet.Layers)-1])
+		b, err := NewBackwardNet(env, hidden, cfg.Act, cfg.Init, rng)
+		if err != nil {
+			return nil, err
+		}
+		p.BackwardNet = b
 	}
 	if h, ok := env.(gfn.OneHotEncoder); ok && spec.OneHot > 0 {
 		p.hot, p.k = h, spec.OneHot
@@ -180,15 +182,21 @@ func New(env gfn.Env, cfg Config, rng *rand.Rand) (*Policy, error) {
 	return p, nil
 }
 
-// setBackward sets the P_B module and the scorer that evaluates it on
-// transitions.
-func (p *Policy) setBackward(fixed gfn.Backward) {
-	p.backward = fixed
-	if p.Learned() {
-		p.backward = learnedPB{p}
+// setBackward sets the P_B module that scores transitions and the scorer
+// that evaluates it.
+func (p *Policy) setBackward(external gfn.Backward) {
+	p.backward, p.learned = external, nil
+	switch p.PB {
+	case TiedPB:
+		p.learned = learnedPB{p}
+	case SeparatePB:
+		p.learned = p.BackwardNet
 	}
 	p.scorer = gfn.BackwardScorer{Env: p.Env, PB: p.backward}
 }
+
+// ownScores reports whether the learned P_B scores transitions.
+func (p *Policy) ownScores() bool { return p.learned != nil && p.backward == nil }
 
 // initLayers redraws the layers' weights with init and zeroes their biases,
 // or, for a nil init, draws both as PyTorch does (nn.InitTorch).
@@ -228,7 +236,7 @@ func (p *Policy) ForwardParams() []*autograd.Node {
 
 // BackwardParams returns the parameters that only the learned backward
 // policy uses (its head with TiedPB, its network with SeparatePB), or nil, so
-// that it can be trained by its own optimizer.
+// that it can be trained by its own optimizer (or by TLM).
 func (p *Policy) BackwardParams() []*autograd.Node {
 	switch {
 	case p.pbHead >= 0:
@@ -245,11 +253,24 @@ func (p *Policy) Learned() bool { return p.PB == TiedPB || p.PB == SeparatePB }
 // HasFlow reports whether the policy has a log-flow head.
 func (p *Policy) HasFlow() bool { return p.flowHead >= 0 }
 
-// Backward returns the backward policy the policy scores transitions with: the
-// fixed one of Config.Backward, nil for the uniform one, or for a learned
-// P_B a gfn.Backward that evaluates the policy's own head or network (with
-// gradients into them).
-func (p *Policy) Backward() gfn.Backward { return p.backward }
+// Backward returns the backward policy the policy scores transitions with:
+// Config.Backward when set, else the learned one (a gfn.Backward that
+// evaluates the policy's own head or network, with gradients into them), else
+// nil for the uniform one.
+func (p *Policy) Backward() gfn.Backward {
+	if p.ownScores() {
+		return p.learned
+	}
+	return p.backward
+}
+
+// LearnedBackward returns the policy's learned P_B (a view of its head or
+// its own network, with gradients into them), whether or not it scores
+// transitions, or nil without one.
+func (p *Policy) LearnedBackward() gfn.Backward { return p.learned }
+
+// TrunkParams returns the parameters of the shared trunk.
+func (p *Policy) TrunkParams() []*autograd.Node { return p.Net.Trunk.Params() }
 
 // forward records the networks on t for the n states stored flat in states:
 // forward logits [n×A], backward logits [n×NumBackward] (nil unless P_B is
@@ -261,8 +282,8 @@ func (p *Policy) forward(t *autograd.Tape, states []int, n int) (logits, pb, log
 			p.hot.EncodeIndices(p.idx[i*p.k:i*p.k+p.k], states[i*p.sd:i*p.sd+p.sd])
 		}
 		p.heads = p.Net.ForwardEmbed(p.heads, t, p.idx, p.k)
-		if p.BackwardNet != nil {
-			pb = p.BackwardNet.ForwardEmbed(t, p.idx, p.k)
+		if p.BackwardNet != nil && p.ownScores() {
+			pb = p.BackwardNet.Net.ForwardEmbed(t, p.idx, p.k)
 		}
 	} else {
 		x := t.Input(n, p.Spec.InputDim)
@@ -272,8 +293,8 @@ func (p *Policy) forward(t *autograd.Tape, states []int, n int) (logits, pb, log
 			p.Env.Encode(xv[i*w:i*w+w], states[i*p.sd:i*p.sd+p.sd])
 		}
 		p.heads = p.Net.Forward(p.heads, t, x)
-		if p.BackwardNet != nil {
-			pb = p.BackwardNet.Forward(t, x)
+		if p.BackwardNet != nil && p.ownScores() {
+			pb = p.BackwardNet.Net.Forward(t, x)
 		}
 	}
 	logits = p.heads[0]
@@ -330,24 +351,15 @@ func (p *Policy) LogZ() float64 {
 	return logF.Value.At(0, 0)
 }
 
-// learnedPB is the gfn.Backward view of a policy's learned P_B.
+// learnedPB is the gfn.Backward view of a policy's tied P_B head.
 type learnedPB struct{ p *Policy }
 
-// LogProbs records log P_B(·|s) [n×NumBackward] of the learned head or
-// network, −Inf at invalid actions; rows of states without parents hold a
-// finite placeholder.
+// LogProbs records log P_B(·|s) [n×NumBackward] of the head, −Inf at invalid
+// actions; rows of states without parents hold a finite placeholder.
 func (l learnedPB) LogProbs(t *autograd.Tape, states []int, n int) *autograd.Node {
 	p := l.p
-	nb := p.Spec.NumBackward
 	_, pb, _ := p.forward(t, states, n)
-	p.bmask = scratch.Resize(p.bmask, n*nb)
-	for i := 0; i < n; i++ {
-		row := p.bmask[i*nb : i*nb+nb]
-		p.rev.BackwardMask(row, states[i*p.sd:i*p.sd+p.sd])
-		if !slices.Contains(row, true) {
-			row[0] = true
-		}
-	}
+	p.bmask = backwardMasks(p.bmask, p.rev, states, n)
 	return t.LogSoftmax(pb, p.bmask)
 }
 
@@ -361,14 +373,10 @@ func (p *Policy) Replica() *Policy {
 		rev: p.rev, hot: p.hot, sd: p.sd, a: p.a, k: p.k}
 	q.Net = &nn.Heads{Trunk: shadowMLP(p.Net.Trunk), Heads: shadowLayers(p.Net.Heads)}
 	if p.BackwardNet != nil {
-		q.BackwardNet = shadowMLP(p.BackwardNet)
+		q.BackwardNet = &BackwardNet{Env: p.BackwardNet.Env, hot: p.BackwardNet.hot, Net: shadowMLP(p.BackwardNet.Net)}
 	}
 	q.heads = make([]*autograd.Node, len(p.heads))
-	fixed := p.backward
-	if p.Learned() {
-		fixed = nil
-	}
-	q.setBackward(fixed)
+	q.setBackward(p.backward)
 	return q
 }
 

@@ -116,21 +116,38 @@ func (s *Sampler) setup(t *autograd.Tape) {
 // loss is computed from the nodes recorded while sampling (with a learned
 // P_B in an environment without exit action, one more pass evaluates it at
 // the terminal objects). The returned Scores are overwritten by the next
-// Rollout.
+// Rollout. Rollout is Record followed by Scores.
 //
 // It returns the error of the rollout (gfn.Sampler, Actor). It panics if
 // n < 1 or s.Rand is nil.
 func (s *Sampler) Rollout(dst *gfn.Batch, t *autograd.Tape, n int) (*gfn.Scores, error) {
-	s.setup(t)
-	if err := s.loop.Rollout(dst, &s.actor, n, s.Rand); err != nil {
+	if err := s.Record(dst, t, n); err != nil {
 		return nil, err
 	}
+	return s.Scores(t, dst), nil
+}
+
+// Record samples n trajectories into dst, recording the forward passes on t
+// for Scores, which may come later: an algorithm that trains its backward
+// policy between sampling and the forward loss (TLM) scores the batch once
+// that policy is updated.
+//
+// It returns and panics as Rollout does.
+func (s *Sampler) Record(dst *gfn.Batch, t *autograd.Tape, n int) error {
+	s.setup(t)
+	return s.loop.Rollout(dst, &s.actor, n, s.Rand)
+}
+
+// Scores returns the model's Scores of the batch of the last Record (dst,
+// unchanged since), read from the passes recorded on t, which must not have
+// been Reset since.
+func (s *Sampler) Scores(t *autograd.Tape, dst *gfn.Batch) *gfn.Scores {
 	p := s.Policy
 	src := s.loop.Rows()
-	m := dst.M()
+	m, n := dst.M(), dst.N
 	var tgt []int
 	pbs := s.actor.pb
-	if p.Learned() {
+	if p.ownScores() {
 		rows := 0 // rows of the recorded passes
 		for _, f := range s.actor.fwd {
 			r, _ := f.Dims()
@@ -157,7 +174,7 @@ func (s *Sampler) Rollout(dst *gfn.Batch, t *autograd.Tape, n int) (*gfn.Scores,
 		}
 	}
 	logits, pb, flow := concat(t, s.actor.fwd), concat(t, pbs), concat(t, s.actor.flow)
-	return p.scores(&s.scores, t, dst, logits, pb, flow, src, tgt), nil
+	return p.scores(&s.scores, t, dst, logits, pb, flow, src, tgt)
 }
 
 // Sample samples n trajectories into dst with no gradient bookkeeping: each

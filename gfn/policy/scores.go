@@ -31,7 +31,7 @@ func (p *Policy) scores(dst *gfn.Scores, t *autograd.Tape, b *gfn.Batch, logits,
 	if logF != nil {
 		dst.LogF = t.Rows(logF, src)
 	}
-	if !p.Learned() {
+	if !p.ownScores() {
 		dst.LogPB = p.scorer.Batch(t, b)
 		return dst
 	}

@@ -23,7 +23,11 @@ import (
 // every experiment (with λ = 1/(1−α)).
 const MunchausenAlpha = 0.15
 
-var _ train.Checkpointer = (*DQN)(nil)
+var (
+	_ train.Checkpointer = (*DQN)(nil)
+	_ train.Phased       = (*DQN)(nil)
+	_ train.BackwardUser = (*DQN)(nil)
+)
 
 // DQN trains a GFlowNet forward policy as the optimal policy of an
 // entropy-regularised MDP (Tiapkin, Morozov, Naumov, Vetrov, "Generative Flow
@@ -72,8 +76,14 @@ type DQN struct {
 	// Hidden are the widths of the QNets Init builds; nil means {256, 256}.
 	Hidden []int
 	// Backward is the backward policy whose log-probabilities are the
-	// rewards of the non-exit edges; nil means uniform over the parents.
+	// rewards of the non-exit edges; nil means uniform over the parents. A
+	// learned one (with a Params method, such as a policy.BackwardNet) is
+	// trained by the TD loss itself, which back-propagates into the rewards
+	// (the "naive" learned P_B), with an Adam optimizer of its own at
+	// BackwardLR; RefreshPB is then implied.
 	Backward gfn.Backward
+	// BackwardLR is the learning rate of a learned Backward; 0 means LR.
+	BackwardLR float64
 	// RefreshPB recomputes log P_B of every batch drawn from the buffer, for
 	// a backward policy that changes during training; otherwise the rewards
 	// computed when a transition was added are used.
@@ -119,6 +129,8 @@ type DQN struct {
 	lambda           float64
 	ownQ             bool // Q and Target were built by Init
 	opt              *optim.Adam
+	pbParams         []*autograd.Node // of a learned Backward, or nil
+	backOpt          *optim.Adam      // trains pbParams
 	qParams, tParams []*autograd.Node
 	replay           *Replay
 	sampler          gfn.Sampler
@@ -225,6 +237,10 @@ func (s *DQN) Init(env gfn.Env, rng *rand.Rand) error {
 	s.td = TD{Alpha: s.Alpha, L0: s.L0, Double: s.Double}
 	s.lambda = s.td.Lambda()
 	s.opt = &optim.Adam{Params: s.qParams, LR: s.LR, WeightDecay: s.WeightDecay}
+	if l, ok := s.Backward.(interface{ Params() []*autograd.Node }); ok && len(l.Params()) > 0 {
+		s.pbParams, s.RefreshPB = l.Params(), true
+		s.backOpt = &optim.Adam{Params: s.pbParams, LR: zero.Or(s.BackwardLR, s.LR)}
+	}
 	spec := env.Spec()
 	a, d := spec.NumActions, spec.StateDim
 	if s.UniformReplay {
@@ -304,11 +320,27 @@ func (s *DQN) LogZ() float64 {
 // the TD error of a new transition is not finite; then the rollout's
 // transitions are not added.
 func (s *DQN) Step(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, error) {
-	info := train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}
+	if err := s.Sample(it, dst, rng); err != nil {
+		return train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}, err
+	}
+	return s.Learn(it, dst, rng)
+}
+
+// Sample rolls out iteration it's trajectories into dst with rng and splits
+// them into transitions.
+func (s *DQN) Sample(it int, dst *gfn.Batch, rng *rand.Rand) error {
 	if err := s.sampler.Rollout(dst, &s.actor, s.Trajectories, rng); err != nil {
-		return info, err
+		return err
 	}
 	s.roll.FromBatch(s.env, dst)
+	return nil
+}
+
+// Learn computes the rewards of the transitions Sample made (with the
+// backward policy as it is now), adds them to the buffer and, after
+// LearningStarts iterations, takes one learning step.
+func (s *DQN) Learn(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, error) {
+	info := train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}
 	s.scorer.Fill(&s.roll)
 	if err := s.add(); err != nil {
 		return info, err
@@ -328,6 +360,17 @@ func (s *DQN) Step(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, erro
 		}
 	}
 	return info, nil
+}
+
+// SetBackward makes pb the backward policy of the rewards, before Init, and
+// refreshes the rewards of replayed transitions (a wrapper such as TLM
+// changes pb during training).
+func (s *DQN) SetBackward(pb gfn.Backward) error {
+	if s.ready {
+		return errors.New("softrl: SetBackward after Init")
+	}
+	s.Backward, s.RefreshPB = pb, true
+	return nil
 }
 
 // beta returns the importance-sampling exponent of iteration it.
@@ -436,7 +479,17 @@ func (s *DQN) learn(beta float64, rng *rand.Rand) (float64, error) {
 	}
 	t := &s.tape
 	t.Reset()
-	loss, e := TDLoss(t, s.uq, b, s.y, w, s.Squared)
+	pred := t.Pick(s.uq.Q(t, b.States, n), b.Actions[:n])
+	if s.pbParams != nil {
+		// The naive learned P_B: the reward log P_B(s|s′) is part of the
+		// target, and the loss back-propagates into it. The residual is the
+		// same, Q − (log P_B + rest), written (Q − log P_B) − rest.
+		pred = t.Sub(pred, s.scorer.Transitions(t, b))
+		for k := range s.y {
+			s.y[k] -= b.LogPB[k]
+		}
+	}
+	loss, e := tdLoss(t, pred, s.y[:n], w, s.Squared)
 	ev := e.Value.RawMatrix().Data
 	for k := range s.errs {
 		s.errs[k] = ev[k]
@@ -450,6 +503,9 @@ func (s *DQN) learn(beta float64, rng *rand.Rand) (float64, error) {
 	}
 	t.Backward(loss)
 	s.opt.Step()
+	if s.backOpt != nil {
+		s.backOpt.Step()
+	}
 	s.replay.Update(b.Slot, s.errs)
 	return l, nil
 }
@@ -474,6 +530,7 @@ func (s *DQN) Settings() []gfn.Setting {
 		{Key: "q", Value: q},
 		{Key: "backward", Value: pb},
 		{Key: "refresh_pb", Value: strconv.FormatBool(s.RefreshPB)},
+		{Key: "backward_lr", Value: f(zero.Or(s.BackwardLR, s.LR))},
 		{Key: "alpha", Value: f(s.Alpha)},
 		{Key: "l0", Value: f(s.L0)},
 		{Key: "double", Value: strconv.FormatBool(s.Double)},
@@ -499,15 +556,20 @@ func (s *DQN) Settings() []gfn.Setting {
 // the replay buffer.
 func (s *DQN) MarshalBinary() ([]byte, error) {
 	var ps bytes.Buffer
-	if err := nn.WriteParams(&ps, append(append([]*autograd.Node(nil), s.qParams...), s.tParams...)); err != nil {
+	if err := nn.WriteParams(&ps, s.allParams()); err != nil {
 		return nil, err
 	}
 	e := wire.AppendBytes(nil, ps.Bytes())
-	opt, err := s.opt.MarshalBinary()
-	if err != nil {
-		return nil, err
+	for _, o := range []*optim.Adam{s.opt, s.backOpt} {
+		var b []byte
+		if o != nil {
+			var err error
+			if b, err = o.MarshalBinary(); err != nil {
+				return nil, err
+			}
+		}
+		e = wire.AppendBytes(e, b)
 	}
-	e = wire.AppendBytes(e, opt)
 	rb, err := s.replay.MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -520,11 +582,14 @@ func (s *DQN) MarshalBinary() ([]byte, error) {
 // transitions against the environment); on error the algorithm is unchanged.
 func (s *DQN) UnmarshalBinary(data []byte) error {
 	d := wire.NewDecoder(data)
-	params, opt, rb := d.Bytes(len(data)), d.Bytes(len(data)), d.Bytes(len(data))
+	params, opt, back, rb := d.Bytes(len(data)), d.Bytes(len(data)), d.Bytes(len(data)), d.Bytes(len(data))
 	if err := d.Done(); err != nil {
 		return fmt.Errorf("softrl: %v", err)
 	}
-	all := append(append([]*autograd.Node(nil), s.qParams...), s.tParams...)
+	if (len(back) > 0) != (s.backOpt != nil) {
+		return errors.New("softrl: the state's backward optimizer does not match the algorithm's")
+	}
+	all := s.allParams()
 	// Decode into copies, then apply.
 	copies := make([]*autograd.Node, len(all))
 	for i, p := range all {
@@ -537,6 +602,11 @@ func (s *DQN) UnmarshalBinary(data []byte) error {
 	if err := adam.UnmarshalBinary(opt); err != nil {
 		return fmt.Errorf("softrl: %v", err)
 	}
+	if s.backOpt != nil {
+		if err := (&optim.Adam{Params: s.pbParams}).UnmarshalBinary(back); err != nil {
+			return fmt.Errorf("softrl: %v", err)
+		}
+	}
 	replay := s.emptyReplay()
 	if err := replay.UnmarshalBinary(rb); err != nil {
 		return err
@@ -548,8 +618,18 @@ func (s *DQN) UnmarshalBinary(data []byte) error {
 	if err := s.opt.UnmarshalBinary(opt); err != nil {
 		return fmt.Errorf("softrl: %v", err) // cannot happen: the same state was read above
 	}
+	if s.backOpt != nil {
+		if err := s.backOpt.UnmarshalBinary(back); err != nil {
+			return fmt.Errorf("softrl: %v", err) // cannot happen either
+		}
+	}
 	s.replay = replay
 	return nil
+}
+
+// allParams returns the online, target and learned-P_B parameters.
+func (s *DQN) allParams() []*autograd.Node {
+	return append(append(append([]*autograd.Node(nil), s.qParams...), s.tParams...), s.pbParams...)
 }
 
 // emptyReplay returns a buffer like s.replay, empty.

@@ -70,9 +70,36 @@ type StepInfo struct {
 	// GradNorm is the global gradient norm before clipping, or NaN when not
 	// measured.
 	GradNorm float64
+	// BackwardLoss and BackwardGap describe the step of an algorithm that
+	// trains its backward policy apart from the forward loss (TLM): its loss,
+	// and the mean |log P_B − log P_B uniform| over the batch's non-exit
+	// transitions. They are 0 for other algorithms.
+	BackwardLoss, BackwardGap float64
 
 	// Set by the Trainer:
 	Iter    int     // iterations done, this one included
 	MeanLen float64 // mean number of transitions per sampled trajectory
 	MaxLogR float64 // largest log-reward of the sampled trajectories
+}
+
+// Phased is an Algorithm whose iteration splits into sampling and learning,
+// so that a wrapper can act on the sampled batch before the algorithm learns
+// from it (TLM trains the backward policy there). Step(it, dst, rng) is
+// Sample followed by Learn with the same arguments.
+type Phased interface {
+	Algorithm
+	// Sample samples iteration it's trajectories into dst with rng.
+	Sample(it int, dst *gfn.Batch, rng *rand.Rand) error
+	// Learn trains on the batch Sample left in dst, unchanged since.
+	Learn(it int, dst *gfn.Batch, rng *rand.Rand) (StepInfo, error)
+}
+
+// BackwardUser is an Algorithm whose backward policy a wrapper sets before
+// Init, so that its losses or rewards use that policy: TLM gives the forward
+// algorithm the frozen target copy of the P_B it trains.
+type BackwardUser interface {
+	Algorithm
+	// SetBackward sets the backward policy that scores transitions. It
+	// returns an error if the algorithm cannot use one.
+	SetBackward(pb gfn.Backward) error
 }

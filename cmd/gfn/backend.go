@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
@@ -10,7 +13,10 @@ import (
 	"github.com/gogfn/gogfn/gfn/onpolicy"
 	"github.com/gogfn/gogfn/gfn/policy"
 	"github.com/gogfn/gogfn/gfn/softrl"
+	"github.com/gogfn/gogfn/gfn/tlm"
 	"github.com/gogfn/gogfn/gfn/train"
+	"github.com/gogfn/gogfn/internal/zero"
+	"github.com/gogfn/gogfn/nn"
 )
 
 // algorithm is an entry of the table from which gfn train chooses by -loss.
@@ -62,36 +68,88 @@ var newSession = newLibrarySession
 // the algorithm the config names.
 func newLibrarySession(cfg *config) (session, error) {
 	env := hypergrid.New(cfg.NDim, cfg.Height, hypergrid.Reward{R0: cfg.R0, R1: cfg.R1, R2: cfg.R2})
-	tr, err := train.New(train.Config{Env: env, Algorithm: newAlgorithm(cfg), Seed: cfg.Seed})
+	alg, err := newAlgorithm(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := train.New(train.Config{Env: env, Algorithm: alg, Seed: cfg.Seed})
 	if err != nil {
 		return nil, err
 	}
 	return &trainerSession{tr: tr, env: env}, nil
 }
 
-// newAlgorithm returns the library's algorithm for cfg.
-func newAlgorithm(cfg *config) train.Algorithm {
-	a, _ := lookup(cfg.Loss)
-	if a.objective == nil {
-		return &softrl.DQN{Hidden: cfg.Hidden, Alpha: a.alpha, Epsilon: cfg.Epsilon, Trajectories: cfg.Batch, LR: cfg.LR}
-	}
-	return &onpolicy.Algorithm{
-		Objective:     a.objective(cfg),
-		Policy:        policy.Config{Hidden: cfg.Hidden, PB: backwardKinds[cfg.PB]},
-		BackwardLR:    cfg.LRPB,
-		ReplayBatches: cfg.Replay,
-		Workers:       cfg.Workers,
-		Trajectories:  cfg.Batch,
-		LR:            cfg.LR,
-		ObjectiveLR:   cfg.LRLogZ,
-		Epsilon:       cfg.Epsilon,
-		Temperature:   cfg.Temperature,
-		ClipNorm:      cfg.Clip,
-	}
-}
+// backwardPolicies lists the values of -pb, in the order of the usage text:
+// the backward policies of Gritsaev et al. 2025's comparison.
+var backwardPolicies = []string{"uniform", "maxent", "naive", "tied", "separate", "tlm", "pessimistic"}
 
-// backwardKinds maps -pb to the library's backward policies.
-var backwardKinds = map[string]policy.PBKind{"uniform": policy.FixedPB, "tied": policy.TiedPB, "separate": policy.SeparatePB}
+func pbNames() string { return strings.Join(backwardPolicies, ", ") }
+
+func knownPB(pb string) bool { return slices.Contains(backwardPolicies, pb) }
+
+// learnedPB reports whether -pb is learned; tlmPB whether it is TLM's.
+func learnedPB(pb string) bool { return pb != "uniform" && pb != "maxent" }
+func tlmPB(pb string) bool     { return pb == "tlm" || pb == "pessimistic" }
+
+// dqnPB reports whether -pb applies to softdqn and mdqn: all but the two
+// that name a place in a policy network (tied, separate).
+func dqnPB(pb string) bool { return pb != "tied" && pb != "separate" }
+
+// newAlgorithm returns the library's algorithm for cfg on env.
+func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
+	a, _ := lookup(cfg.Loss)
+	var fixed gfn.Backward
+	if cfg.PB == "maxent" {
+		e, ok := env.(gfn.Enumerable)
+		if !ok {
+			return nil, fmt.Errorf("-pb maxent needs an environment whose states can be enumerated")
+		}
+		m, err := gfn.NewMaxEnt(e)
+		if err != nil {
+			return nil, err
+		}
+		fixed = m
+	}
+	var fwd train.Algorithm
+	if a.objective == nil {
+		d := &softrl.DQN{Hidden: cfg.Hidden, Alpha: a.alpha, Epsilon: cfg.Epsilon, Trajectories: cfg.Batch, LR: cfg.LR,
+			Backward: fixed, BackwardLR: cfg.LRPB}
+		if cfg.PB == "naive" {
+			// A network of its own trained by the TD loss; its weights come
+			// from a stream of their own, so that the Q-networks' stay those
+			// of the uniform run with the same seed.
+			net, err := policy.NewBackwardNet(env, cfg.Hidden, nn.ReLU, nil, rand.New(rand.NewPCG(cfg.Seed, 0x9b)))
+			if err != nil {
+				return nil, err
+			}
+			d.Backward = net
+		}
+		fwd = d
+	} else {
+		kind := map[string]policy.PBKind{"naive": policy.TiedPB, "tied": policy.TiedPB, "separate": policy.SeparatePB}[cfg.PB]
+		fwd = &onpolicy.Algorithm{
+			Objective:     a.objective(cfg),
+			Policy:        policy.Config{Hidden: cfg.Hidden, PB: kind, Backward: fixed},
+			BackwardLR:    cfg.LRPB,
+			ReplayBatches: cfg.Replay,
+			Workers:       cfg.Workers,
+			Trajectories:  cfg.Batch,
+			LR:            cfg.LR,
+			ObjectiveLR:   cfg.LRLogZ,
+			Epsilon:       cfg.Epsilon,
+			Temperature:   cfg.Temperature,
+			ClipNorm:      cfg.Clip,
+		}
+	}
+	if !tlmPB(cfg.PB) {
+		return fwd, nil
+	}
+	t := &tlm.Algorithm{Forward: fwd, Hidden: cfg.Hidden, LR: zero.Or(cfg.LRPB, cfg.LR), Gamma: cfg.PBGamma, Tau: cfg.PBTau, Past: cfg.PBPast}
+	if cfg.PB == "pessimistic" {
+		t.Past, t.Gamma = zero.Or(cfg.PBPast, 20), zero.Or(cfg.PBGamma, 1)
+	}
+	return t, nil
+}
 
 // trainerSession is a session of train.Trainer.
 type trainerSession struct {
@@ -100,9 +158,13 @@ type trainerSession struct {
 	batch gfn.Batch // for Sample
 }
 
-func (s *trainerSession) Step() (float64, error) {
+func (s *trainerSession) Step() (stepStats, error) {
 	info, err := s.tr.Step()
-	return info.Loss, err
+	st := stepStats{Loss: info.Loss, BackwardLoss: math.NaN(), BackwardGap: math.NaN()}
+	if _, ok := s.tr.Algorithm().(*tlm.Algorithm); ok {
+		st.BackwardLoss, st.BackwardGap = info.BackwardLoss, info.BackwardGap
+	}
+	return st, err
 }
 
 func (s *trainerSession) Iter() int                { return s.tr.Iter() }

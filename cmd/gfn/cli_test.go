@@ -79,8 +79,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"train", "-loss", "softdqn", "-temperature", "2"}, "-temperature applies only"},
 		{[]string{"train", "-loss", "mdqn", "-clip", "1"}, "-clip applies only"},
 		{[]string{"train", "-resume"}, "-resume needs the -out directory"},
-		{[]string{"train", "-pb", "maxent"}, `unknown -pb "maxent"`},
-		{[]string{"train", "-lr-pb", "0.01"}, "-lr-pb applies only to -pb tied or separate"},
+		{[]string{"train", "-pb", "clever"}, `unknown -pb "clever"`},
+		{[]string{"train", "-lr-pb", "0.01"}, "-lr-pb applies only to a learned -pb"},
+		{[]string{"train", "-pb-tau", "0.1"}, "-pb-tau applies only to -pb tlm or pessimistic"},
+		{[]string{"train", "-pb", "tlm", "-pb-tau", "2"}, "-pb-tau must be in [0, 1]"},
+		{[]string{"train", "-pb", "tlm", "-pb-past", "-1"}, "-pb-past must be in"},
 		{[]string{"train", "-loss", "softdqn", "-pb", "tied"}, "-pb applies only"},
 		{[]string{"train", "-replay", "-1"}, "-replay must be in"},
 		{[]string{"train", "-workers", "-2"}, "-workers must be in"},
@@ -288,7 +291,7 @@ type interrupting struct {
 	c  *chan<- os.Signal // set when training starts, after the session is made
 }
 
-func (s *interrupting) Step() (float64, error) {
+func (s *interrupting) Step() (stepStats, error) {
 	l, err := s.session.Step()
 	if s.Iter() == s.at {
 		*s.c <- os.Interrupt

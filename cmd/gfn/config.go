@@ -44,8 +44,11 @@ type config struct {
 	Loss        string  `json:"loss"`
 	Hidden      []int   `json:"hidden"`
 	SubTBLambda float64 `json:"subtb_lambda"`
-	PB          string  `json:"pb"` // backward policy: uniform, tied or separate
+	PB          string  `json:"pb"` // backward policy: see backwardPolicies
 	LRPB        float64 `json:"lr_pb"`
+	PBTau       float64 `json:"pb_tau,omitempty"`   // TLM's moving-average rate; 0 means 0.25
+	PBGamma     float64 `json:"pb_gamma,omitempty"` // TLM's learning-rate decay per step; 0 means 0.999
+	PBPast      int     `json:"pb_past,omitempty"`  // TLM's source: 0 the fresh batch, else one of the last N
 	Replay      int     `json:"replay"`
 	Workers     int     `json:"workers,omitempty"` // 0 (older configs) means 1
 
@@ -113,8 +116,11 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 		return err
 	})
 	fs.Float64Var(&f.SubTBLambda, "subtb-lambda", 0.9, "SubTB λ (> 0)")
-	fs.StringVar(&f.PB, "pb", "uniform", "backward policy: uniform, tied (a learned head) or separate (a learned network)")
+	fs.StringVar(&f.PB, "pb", "uniform", "backward policy: "+pbNames())
 	fs.Float64Var(&f.LRPB, "lr-pb", 0, "learning rate of a learned backward policy (0: that of -lr)")
+	fs.Float64Var(&f.PBTau, "pb-tau", 0, "TLM: rate of the moving average of P_B that the forward step uses (0: 0.25)")
+	fs.Float64Var(&f.PBGamma, "pb-gamma", 0, "TLM: decay of the backward learning rate per step (0: 0.999, pessimistic: 1)")
+	fs.IntVar(&f.PBPast, "pb-past", 0, "TLM: train P_B on one of the last N batches instead of the fresh one (pessimistic: 20)")
 	fs.IntVar(&f.Replay, "replay", 0, "also train on one of the last N batches each iteration (0: on-policy only)")
 	fs.IntVar(&f.Workers, "workers", 1, "goroutines that share each iteration's trajectories (tb, db, subtb, mdb without -replay); pays from -batch 64 on")
 	fs.IntVar(&f.Batch, "batch", 16, "trajectories per iteration")
@@ -195,10 +201,13 @@ func (f *trainFlags) checkApplies() error {
 		{"lr-logz", f.Loss == "tb", "-loss tb (the only loss with a learned log Z)"},
 		{"temperature", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar) (softdqn and mdqn sample from softmax(Q/λ))"},
 		{"clip", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
-		{"pb", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
+		{"pb", !dqn || dqnPB(f.PB), "the policy losses (tb, db, subtb, mdb, fm, zvar) for tied and separate"},
 		{"replay", !dqn, "the policy losses (tb, db, subtb, mdb, fm, zvar)"},
 		{"workers", a.splittable(&f.config) && f.Replay == 0, "-loss tb, db, subtb or mdb without -replay"},
-		{"lr-pb", f.PB == "tied" || f.PB == "separate", "-pb tied or separate"},
+		{"lr-pb", learnedPB(f.PB), "a learned -pb (tied, separate, naive, tlm, pessimistic)"},
+		{"pb-tau", tlmPB(f.PB), "-pb tlm or pessimistic"},
+		{"pb-gamma", tlmPB(f.PB), "-pb tlm or pessimistic"},
+		{"pb-past", tlmPB(f.PB), "-pb tlm or pessimistic"},
 	} {
 		if f.set[c.flag] && !c.applies {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
@@ -272,10 +281,16 @@ func (c *config) validate() error {
 		return fmt.Errorf("-temperature must be positive, got %g", c.Temperature)
 	case !finite(c.Clip) || c.Clip < 0:
 		return fmt.Errorf("-clip must be ≥ 0, got %g", c.Clip)
-	case c.PB != "uniform" && c.PB != "tied" && c.PB != "separate":
-		return fmt.Errorf("unknown -pb %q (want uniform, tied or separate)", c.PB)
+	case !knownPB(c.PB):
+		return fmt.Errorf("unknown -pb %q (want %s)", c.PB, pbNames())
 	case !finite(c.LRPB) || c.LRPB < 0:
 		return fmt.Errorf("-lr-pb must be ≥ 0, got %g", c.LRPB)
+	case !(c.PBTau >= 0 && c.PBTau <= 1):
+		return fmt.Errorf("-pb-tau must be in [0, 1], got %g", c.PBTau)
+	case !(c.PBGamma >= 0 && c.PBGamma <= 1):
+		return fmt.Errorf("-pb-gamma must be in [0, 1], got %g", c.PBGamma)
+	case c.PBPast < 0 || c.PBPast > 1<<16:
+		return fmt.Errorf("-pb-past must be in [0, %d], got %d", 1<<16, c.PBPast)
 	case c.Replay < 0 || c.Replay > 1<<20:
 		return fmt.Errorf("-replay must be in [0, %d], got %d", 1<<20, c.Replay)
 	case c.Workers < 0 || c.Workers > 64:

@@ -89,6 +89,13 @@ func TestEveryLoss(t *testing.T) {
 	runs["tb-tied"] = []string{"-loss", "tb", "-pb", "tied", "-replay", "4"}
 	runs["db-separate"] = []string{"-loss", "db", "-pb", "separate", "-lr-pb", "0.01", "-replay", "2"}
 	runs["zvar-custom"] = []string{"-loss", "zvar", "-reward", "custom", "-r0", "0.01", "-r2", "0"}
+	runs["tb-maxent"] = []string{"-loss", "tb", "-pb", "maxent"}
+	runs["subtb-naive"] = []string{"-loss", "subtb", "-pb", "naive"}
+	runs["db-tlm"] = []string{"-loss", "db", "-pb", "tlm", "-pb-tau", "0.5"}
+	runs["tb-pessimistic"] = []string{"-loss", "tb", "-pb", "pessimistic"}
+	runs["softdqn-naive"] = []string{"-loss", "softdqn", "-pb", "naive"}
+	runs["mdqn-maxent"] = []string{"-loss", "mdqn", "-pb", "maxent"}
+	runs["mdqn-tlm"] = []string{"-loss", "mdqn", "-pb", "tlm", "-pb-past", "3"}
 	for name, args := range runs {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -135,7 +142,13 @@ func TestTrainConverges(t *testing.T) {
 // TestResumeIdentical checks, for every algorithm, that a run stopped and
 // resumed through the CLI ends exactly where an uninterrupted run does.
 func TestResumeIdentical(t *testing.T) {
-	runs := map[string][]string{"subtb-tied": {"-loss", "subtb", "-pb", "tied", "-replay", "3"}}
+	runs := map[string][]string{
+		"subtb-tied": {"-loss", "subtb", "-pb", "tied", "-replay", "3"},
+		"tb-tlm":     {"-loss", "tb", "-pb", "tlm"},
+		"mdqn-tlm":   {"-loss", "mdqn", "-pb", "pessimistic"},
+		"dqn-naive":  {"-loss", "softdqn", "-pb", "naive"},
+		"db-maxent":  {"-loss", "db", "-pb", "maxent"},
+	}
 	for _, a := range algorithms {
 		runs[a.name] = []string{"-loss", a.name}
 	}
@@ -157,7 +170,7 @@ func TestResumeIdentical(t *testing.T) {
 				t.Fatalf("%d records against %d", len(ra), len(rb))
 			}
 			for i := range ra {
-				for _, k := range []string{"iter", "trajectories", "loss", "l1", "kl", "logz", "emp_l1_mean"} {
+				for _, k := range []string{"iter", "trajectories", "loss", "l1", "kl", "logz", "emp_l1_mean", "backward_loss", "backward_gap"} {
 					if ra[i][k] != rb[i][k] {
 						t.Errorf("record %d: %s = %v uninterrupted, %v resumed", i, k, ra[i][k], rb[i][k])
 					}

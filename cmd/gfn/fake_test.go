@@ -30,10 +30,10 @@ func useFake(t *testing.T) {
 
 func (f *fakeSession) mix() float64 { return math.Exp(-float64(f.iter) / 20) }
 
-func (f *fakeSession) Step() (float64, error) {
+func (f *fakeSession) Step() (stepStats, error) {
 	f.iter++
 	f.traj += f.cfg.Batch
-	return f.mix(), nil
+	return stepStats{Loss: f.mix(), BackwardLoss: math.NaN(), BackwardGap: math.NaN()}, nil
 }
 
 func (f *fakeSession) Iter() int         { return f.iter }

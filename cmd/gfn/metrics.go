@@ -25,6 +25,8 @@ type record struct {
 	EmpKL        *float64 `json:"emp_kl,omitempty"`
 	Modes        *int     `json:"modes,omitempty"` // states at maximal reward visited so far
 	NumModes     *int     `json:"num_modes,omitempty"`
+	BackwardLoss *float64 `json:"backward_loss,omitempty"` // TLM's loss, −Σ log P_B, mean since the previous record
+	BackwardGap  *float64 `json:"backward_gap,omitempty"`  // mean |log P_B − log P_B uniform| over the batches, same
 }
 
 // newRecord returns the record of an evaluation.

@@ -103,6 +103,9 @@ func formatEval(r *record) string {
 	if r.EmpL1Mean != nil {
 		s += fmt.Sprintf("  emp-L1 %.2e", *r.EmpL1Mean)
 	}
+	if r.BackwardLoss != nil && r.BackwardGap != nil {
+		s += fmt.Sprintf("  P_B loss %.3g gap %.3f", *r.BackwardLoss, *r.BackwardGap)
+	}
 	return s
 }
 

@@ -7,8 +7,8 @@ import "math"
 // a fake so that flag handling, metrics, plots and checkpoints are tested
 // independently of the library.
 type session interface {
-	// Step runs one training iteration and returns its loss.
-	Step() (loss float64, err error)
+	// Step runs one training iteration and returns what it measured.
+	Step() (stepStats, error)
 	// Iter returns the number of iterations done, Trajectories the number of
 	// trajectories sampled so far.
 	Iter() int
@@ -26,6 +26,15 @@ type session interface {
 	// Sample writes n terminal states, StateDim integers each, sampled from
 	// the model with the given seed, into dst.
 	Sample(dst []int, n int, seed uint64) error
+}
+
+// stepStats is what an iteration measures; NaN means not measured (the loss
+// of a Soft DQN iteration before learning starts, the backward loss of an
+// algorithm without a backward step).
+type stepStats struct {
+	Loss         float64
+	BackwardLoss float64 // TLM's loss, −Σ log P_B over the batch
+	BackwardGap  float64 // mean |log P_B − log P_B uniform| over the batch
 }
 
 // evaluation is what Evaluate measures.

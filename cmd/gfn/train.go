@@ -131,8 +131,9 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 	var (
 		last     record
 		lastEval *evaluation
-		lossSum  float64
-		lossN    int
+		loss     meanOf        // the training loss since the last evaluation
+		bLoss    meanOf        // TLM's backward loss
+		bGap     meanOf        // TLM's |log P_B − log P_B uniform|
 		stepTime time.Duration // time in Step since the last evaluation
 		stepIter int
 		allTime  time.Duration // time in Step in this invocation
@@ -144,16 +145,13 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		if err != nil {
 			return err
 		}
-		loss := math.NaN() // no training loss yet
-		if lossN > 0 {
-			loss = lossSum / float64(lossN)
-		}
-		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss, &e)
+		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss.mean(), &e)
+		r.BackwardLoss, r.BackwardGap = finitePtr(bLoss.mean()), finitePtr(bGap.mean())
 		r.clean()
 		if err := enc.Encode(&r); err != nil {
 			return err
 		}
-		lossSum, lossN, stepTime, stepIter = 0, 0, 0, 0
+		loss, bLoss, bGap, stepTime, stepIter = meanOf{}, meanOf{}, meanOf{}, 0, 0
 		last = r
 		prev = append(prev, r)
 		lastEval = &e
@@ -181,18 +179,19 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 	stopped := false
 	for s.Iter() < f.Iters && !stopped {
 		t0 := time.Now()
-		loss, err := s.Step()
+		st, err := s.Step()
 		dt := time.Since(t0)
 		if err != nil {
-			return fmt.Errorf("iteration %d: %v", s.Iter()+1, err)
+			return err // the library's errors name the iteration
 		}
 		stepTime += dt
 		allTime += dt
 		stepIter++
 		allIter++
 		rate = float64(stepIter) / stepTime.Seconds()
-		lossSum += loss
-		lossN++
+		loss.add(st.Loss)
+		bLoss.add(st.BackwardLoss)
+		bGap.add(st.BackwardGap)
 		select {
 		case <-interrupt:
 			stopped = true
@@ -204,7 +203,7 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 				return err
 			}
 		} else {
-			pr.step(it, s.Trajectories(), rate, lossSum/float64(lossN))
+			pr.step(it, s.Trajectories(), rate, loss.mean())
 		}
 		if stopped || it == f.Iters || (f.CheckpointEvery > 0 && it%f.CheckpointEvery == 0) {
 			if err := checkpoint(); err != nil {
@@ -223,6 +222,28 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		return errors.New("interrupted; the checkpoint is saved, continue with -resume")
 	}
 	return nil
+}
+
+// meanOf is the mean of the finite values added; NaN marks a value not
+// measured and is skipped.
+type meanOf struct {
+	sum float64
+	n   int
+}
+
+func (m *meanOf) add(x float64) {
+	if !math.IsNaN(x) {
+		m.sum += x
+		m.n++
+	}
+}
+
+// mean returns the mean, or NaN when nothing was added.
+func (m meanOf) mean() float64 {
+	if m.n == 0 {
+		return math.NaN()
+	}
+	return m.sum / float64(m.n)
 }
 
 // rewriteMetrics replaces the metrics file by rs.

@@ -3,6 +3,7 @@ package gfn
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gogfn/gogfn/internal/scratch"
 
@@ -29,6 +30,7 @@ type Empirical struct {
 	counts []int  // [NumStates] occurrences in ring
 	seen   []bool // [NumStates] ever visited
 	total  int
+	state  State // scratch
 }
 
 // NewEmpirical returns an empty Empirical over numStates states keeping the
@@ -63,13 +65,22 @@ func (e *Empirical) Add(i int) {
 
 // AddBatch records the terminal object of every trajectory of b. It returns
 // an error wrapping ErrEnv, and records nothing more, if the environment
-// gives a terminal object an index outside [0, NumStates).
+// gives a terminal object an index outside [0, NumStates), or an index whose
+// state (StateAt) is another: two states that share an index would corrupt
+// every metric.
 func (e *Empirical) AddBatch(env Enumerable, b *Batch) error {
+	if cap(e.state) < b.StateDim {
+		e.state = make(State, b.StateDim)
+	}
+	s := e.state[:b.StateDim]
 	for i := 0; i < b.N; i++ {
 		x := b.Terminal(i)
 		k := env.Index(x)
 		if k < 0 || k >= len(e.counts) {
 			return fmt.Errorf("%w: Index of %v is %d, outside [0, NumStates = %d)", ErrEnv, x, k, len(e.counts))
+		}
+		if env.StateAt(s, k); !slices.Equal(s, x) {
+			return fmt.Errorf("%w: Index of %v is %d, the index of %v (StateAt)", ErrEnv, x, k, s)
 		}
 		e.Add(k)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -24,7 +25,7 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //
 //	magic "GFNC", version (uint32)
 //	settings: a count, then each key and value
-//	iteration, trajectories
+//	iteration, trajectories, the divergence reference (sum, count)
 //	section: the PCG state (rand.PCG.MarshalBinary)
 //	section: the empirical window (empty for a non-Enumerable environment)
 //	section: the algorithm's state (Checkpointer.MarshalBinary)
@@ -89,6 +90,8 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 	}
 	e = wire.AppendInt(e, tr.iter)
 	e = wire.AppendInt(e, tr.trajs)
+	e = wire.AppendFloat(e, tr.ref.sum)
+	e = wire.AppendInt(e, tr.ref.n)
 	rng, err := tr.src.MarshalBinary()
 	if err != nil {
 		return err
@@ -146,6 +149,7 @@ func (tr *Trainer) decode(data []byte) error {
 		settings[i].Key, settings[i].Value = d.String(1<<16), d.String(1<<16)
 	}
 	iter, trajs := d.Int(), d.Int()
+	ref := meanOf{sum: d.Float(), n: d.Int()}
 	rng, emp, state := d.Bytes(1<<10), d.Bytes(len(body)), d.Bytes(len(body))
 	if err := d.Done(); err != nil {
 		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
@@ -155,6 +159,9 @@ func (tr *Trainer) decode(data []byte) error {
 	}
 	if iter < 0 || trajs < 0 {
 		return fmt.Errorf("%w: %d iterations and %d trajectories", ErrCheckpoint, iter, trajs)
+	}
+	if ref.n < 0 || ref.n > refLosses || math.IsNaN(ref.sum) || math.IsInf(ref.sum, 0) {
+		return fmt.Errorf("%w: divergence reference of %d losses summing to %v", ErrCheckpoint, ref.n, ref.sum)
 	}
 	if (len(emp) > 0) != (tr.emp != nil) {
 		return fmt.Errorf("%w: the empirical window does not match the environment", ErrCheckpoint)
@@ -176,7 +183,7 @@ func (tr *Trainer) decode(data []byte) error {
 		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
 	*tr.src = src
-	tr.iter, tr.trajs, tr.emp = iter, trajs, window
+	tr.iter, tr.trajs, tr.emp, tr.ref = iter, trajs, window, ref
 	return nil
 }
 

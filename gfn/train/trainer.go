@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/internal/zero"
 )
 
 // Config configures New.
@@ -19,6 +21,26 @@ type Config struct {
 	// Window is the number of most recent training samples the empirical
 	// metrics use (Enumerable environments); 0 means gfn.DefaultWindow.
 	Window int
+	// DivergeFactor makes Step report divergence (ErrDiverged) when an
+	// iteration's loss exceeds DivergeFactor times the reference loss: the
+	// run's first finite loss (at least 1), measured before any update has
+	// had a chance to diverge. A loss that has exploded by that factor means
+	// a learning rate far too large or a broken reward, and the run will not
+	// recover. 0 means 1e4; a negative value turns the check off. A run's
+	// losses fall as it trains, so a healthy run stays far below the bound.
+	DivergeFactor float64
+}
+
+// ErrDiverged reports a training loss that exploded: Loss is more than
+// Factor times Reference (see Config.DivergeFactor). The iteration's update
+// was applied; the previous checkpoint is the last good state.
+type ErrDiverged struct {
+	Loss, Reference, Factor float64
+}
+
+func (e ErrDiverged) Error() string {
+	return fmt.Sprintf("train: the loss diverged: %.4g is more than %g times the run's first loss (%.4g); "+
+		"lower the learning rate", e.Loss, e.Factor, e.Reference)
 }
 
 // Trainer runs a training Algorithm: it owns the random source, the iteration
@@ -50,6 +72,18 @@ type Trainer struct {
 	trueLogZ float64
 	sampler  gfn.Sampler
 	settings []gfn.Setting
+	diverge  float64 // DivergeFactor, or 0 when off
+	ref      meanOf  // the first finite losses
+}
+
+// refLosses is the number of losses the divergence reference averages: the
+// first, before any update can have diverged.
+const refLosses = 1
+
+// meanOf is a running mean.
+type meanOf struct {
+	sum float64
+	n   int
 }
 
 // New returns a Trainer for cfg, with the algorithm initialised.
@@ -64,11 +98,17 @@ func New(cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: Config.Algorithm is nil")
 	case cfg.Window < 0:
 		return nil, fmt.Errorf("train: Config.Window is %d, want ≥ 0 (0 for %d)", cfg.Window, gfn.DefaultWindow)
+	case math.IsNaN(cfg.DivergeFactor) || (cfg.DivergeFactor > 0 && cfg.DivergeFactor <= 1):
+		return nil, fmt.Errorf("train: Config.DivergeFactor is %v, want more than 1 (0 for 1e4, negative for none)", cfg.DivergeFactor)
 	}
 	if err := gfn.CheckEnv(cfg.Env); err != nil {
 		return nil, err
 	}
-	tr := &Trainer{env: cfg.Env, alg: cfg.Algorithm, src: rand.NewPCG(cfg.Seed, cfg.Seed), trueLogZ: math.NaN()}
+	tr := &Trainer{env: cfg.Env, alg: cfg.Algorithm, src: rand.NewPCG(cfg.Seed, cfg.Seed), trueLogZ: math.NaN(),
+		diverge: zero.Or(cfg.DivergeFactor, 1e4)}
+	if tr.diverge < 0 {
+		tr.diverge = 0
+	}
 	tr.rng = rand.New(tr.src)
 	if err := tr.alg.Init(cfg.Env, tr.rng); err != nil {
 		return nil, err
@@ -78,6 +118,9 @@ func New(cfg Config) (*Trainer, error) {
 		tr.enum = e
 		tr.emp = gfn.NewEmpirical(e.NumStates(), cfg.Window)
 		tr.target, tr.trueLogZ = gfn.TargetDistribution(e)
+		if math.IsNaN(tr.trueLogZ) || math.IsInf(tr.trueLogZ, 0) {
+			return nil, rewardError(e)
+		}
 	}
 	for _, s := range gfn.Describe(cfg.Env) {
 		tr.settings = append(tr.settings, gfn.Setting{Key: "env." + s.Key, Value: s.Value})
@@ -139,7 +182,32 @@ func (tr *Trainer) Step() (StepInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("iteration %d: %w", tr.iter, err)
 	}
+	if l := info.Loss; tr.diverge > 0 && !math.IsNaN(l) {
+		if tr.ref.n < refLosses {
+			tr.ref.sum += l
+			tr.ref.n++
+		} else if ref := max(tr.ref.sum/float64(tr.ref.n), 1); l > tr.diverge*ref {
+			return info, fmt.Errorf("iteration %d: %w", tr.iter, ErrDiverged{Loss: l, Reference: ref, Factor: tr.diverge})
+		}
+	}
 	return info, nil
+}
+
+// rewardError returns an error naming the first state whose log-reward is not
+// finite (or +Inf), or that the rewards sum to an infinite Z.
+func rewardError(env gfn.Enumerable) error {
+	spec := env.Spec()
+	s := make(gfn.State, spec.StateDim)
+	mask := make([]bool, spec.NumActions)
+	for i := 0; i < env.NumStates(); i++ {
+		env.StateAt(s, i)
+		env.Mask(mask, s)
+		terminal := (spec.Exit && mask[spec.NumActions-1]) || (!spec.Exit && !slices.Contains(mask, true))
+		if r := env.LogReward(s); terminal && (math.IsNaN(r) || math.IsInf(r, 1)) {
+			return fmt.Errorf("train: %w: LogReward of %v is %v", gfn.ErrEnv, s, r)
+		}
+	}
+	return fmt.Errorf("train: %w: the rewards sum to no finite positive Z", gfn.ErrEnv)
 }
 
 // Sample draws n trajectories from the trained model (no exploration) into

@@ -57,7 +57,7 @@ func craft(data []byte, iter int64) []byte {
 	for range 2 * n {
 		off += 8 + int(binary.LittleEndian.Uint64(b[off:]))
 	}
-	binary.LittleEndian.PutUint64(b[off:], uint64(iter))
+	binary.LittleEndian.PutUint64(b[off:], uint64(iter)) // the iteration comes first after the settings
 	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 }
 

@@ -1,0 +1,163 @@
+package train_test
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gogfn/gogfn/envs/hypergrid"
+	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/objective"
+	"github.com/gogfn/gogfn/gfn/onpolicy"
+	"github.com/gogfn/gogfn/gfn/policy"
+	"github.com/gogfn/gogfn/gfn/softrl"
+	"github.com/gogfn/gogfn/gfn/train"
+)
+
+// Environments that break their contract in one way each, for the findings
+// of an adversarial pass: each must give an error that names the state and
+// the rule, never a panic, never a silent wrong answer.
+
+// aliasIndex gives (3, 3) the index of (0, 0).
+type aliasIndex struct{ *hypergrid.Env }
+
+func (e aliasIndex) Index(s gfn.State) int {
+	if s[0] == 3 && s[1] == 3 {
+		return 0
+	}
+	return e.Env.Index(s)
+}
+
+// leaves makes (1, 1) step outside the grid's enumeration.
+type leaves struct{ *hypergrid.Env }
+
+func (e leaves) Index(s gfn.State) int {
+	if s[0] == 1 && s[1] == 1 {
+		return e.NumStates() + 7
+	}
+	return e.Env.Index(s)
+}
+
+// longer lies about MaxLen: its trajectories can be one step longer.
+type longer struct{ *hypergrid.Env }
+
+func (e longer) Spec() gfn.Spec {
+	s := e.Env.Spec()
+	s.MaxLen--
+	return s
+}
+
+// nanReward has a NaN reward at (2, 2).
+type nanReward struct{ *hypergrid.Env }
+
+func (e nanReward) LogReward(x gfn.State) float64 {
+	if x[0] == 2 && x[1] == 2 {
+		return math.NaN()
+	}
+	return e.Env.LogReward(x)
+}
+
+// uniformTB samples uniformly (ε = 1) so that every state is reached soon.
+func uniformTB() *onpolicy.Algorithm {
+	return &onpolicy.Algorithm{Objective: objective.NewTB(), Policy: policy.Config{Hidden: []int{8}}, Epsilon: 1}
+}
+
+func runUntilError(tr *train.Trainer, n int) error {
+	for range n {
+		if _, err := tr.Step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestBrokenEnvironments(t *testing.T) {
+	grid := func() *hypergrid.Env { return hypergrid.New(2, 4, hypergrid.Standard) }
+	for name, c := range map[string]struct {
+		env  gfn.Env
+		alg  train.Algorithm
+		want string
+	}{
+		"dead end, TB":             {deadEnd{grid()}, uniformTB(), "[1 1] has no valid action"},
+		"dead end, Soft DQN":       {deadEnd{grid()}, &softrl.DQN{Hidden: []int{8}, Epsilon: 1}, "[1 1] has no valid action"},
+		"index aliases":            {aliasIndex{grid()}, uniformTB(), "the index of [0 0]"},
+		"index out of range":       {leaves{grid()}, uniformTB(), "outside [0, NumStates"},
+		"longer than MaxLen":       {longer{grid()}, uniformTB(), "after Spec.MaxLen"},
+		"longer than MaxLen (DQN)": {longer{grid()}, &softrl.DQN{Hidden: []int{8}, Epsilon: 1}, "after Spec.MaxLen"},
+	} {
+		tr, err := train.New(train.Config{Env: c.env, Algorithm: c.alg, Seed: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		err = runUntilError(tr, 300)
+		if !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one that says %q", name, err, c.want)
+		}
+	}
+	// A NaN reward is found when the trainer is made (the target needs
+	// every reward), not when the metrics are NaN.
+	_, err := train.New(train.Config{Env: nanReward{grid()}, Algorithm: uniformTB()})
+	if !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), "LogReward of [2 2] is NaN") {
+		t.Errorf("NaN reward: %v", err)
+	}
+}
+
+// TestDivergence: a learning rate of 1000 makes TB's loss explode (with the CLI's
+// exploration, ε = 0.05, which meets the trajectories the collapsed policy
+// gives probability e^−10⁶), and Step
+// says so instead of training on.
+func TestDivergence(t *testing.T) {
+	env := hypergrid.New(2, 8, hypergrid.Standard)
+	tr, err := train.New(train.Config{Env: env, Algorithm: &onpolicy.Algorithm{Objective: objective.NewTB(), LR: 1000, Epsilon: 0.05}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = runUntilError(tr, 200)
+	var d train.ErrDiverged
+	var nf gfn.ErrNonFinite
+	if !errors.As(err, &d) && !errors.As(err, &nf) {
+		t.Fatalf("lr 1000: %v after %d iterations, want divergence", err, tr.Iter())
+	}
+	t.Logf("lr 1000: %v", err)
+	// The default learning rate does not trip the check.
+	tr, _ = train.New(train.Config{Env: env, Algorithm: &onpolicy.Algorithm{Objective: objective.NewTB()}, Seed: 1})
+	if err := runUntilError(tr, 300); err != nil {
+		t.Fatalf("lr 1e-3: %v", err)
+	}
+	if _, err := train.New(train.Config{Env: env, Algorithm: uniformTB(), DivergeFactor: 0.5}); err == nil {
+		t.Error("DivergeFactor 0.5 accepted")
+	}
+}
+
+// panicky panics in LogReward at (2, 3), which a worker goroutine meets. It
+// hides the grid's enumeration, which would meet it first.
+type panicky struct{ gfn.Reversible }
+
+func (e panicky) Spec() gfn.Spec {
+	s := e.Reversible.Spec()
+	s.OneHot = 0
+	return s
+}
+
+func (e panicky) LogReward(x gfn.State) float64 {
+	if x[0] == 2 && x[1] == 3 {
+		panic("a bug in the environment")
+	}
+	return e.Reversible.LogReward(x)
+}
+
+// TestWorkerPanic: a panic in a worker goroutine comes back from Step as an
+// error instead of killing the process.
+func TestWorkerPanic(t *testing.T) {
+	alg := uniformTB()
+	alg.Workers = 2
+	tr, err := train.New(train.Config{Env: panicky{hypergrid.New(2, 4, hypergrid.Standard)}, Algorithm: alg, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = runUntilError(tr, 300)
+	if err == nil || !strings.Contains(err.Error(), "a bug in the environment") {
+		t.Fatalf("error %v, want the worker's panic", err)
+	}
+}

@@ -294,3 +294,38 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// RemoveStaleTemps removes the temporary files that WriteFileAtomic leaves
+// beside path when the process dies between creating and renaming one (a
+// SIGKILL during a write): the files of path's directory named ".BASE.tmp…".
+// Call it only where no other process is writing path at the same time,
+// such as a run directory that one program owns.
+func RemoveStaleTemps(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp*"))
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// globEscape escapes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

@@ -231,3 +231,24 @@ func TestWriteParamsError(t *testing.T) {
 		t.Error("WriteParams to a failing writer returned nil")
 	}
 }
+
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ckpt[1]")
+	for _, name := range []string{".ckpt[1].tmp123", ".ckpt[1].tmp9", ".other.tmp1", "ckpt[1]"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveStaleTemps(path); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range es {
+		left = append(left, e.Name())
+	}
+	if len(left) != 2 || left[0] != ".other.tmp1" || left[1] != "ckpt[1]" {
+		t.Errorf("left %v, want [.other.tmp1 ckpt[1]]", left)
+	}
+}

@@ -284,6 +284,49 @@ func TestBadCheckpoint(t *testing.T) {
 	checkOneLineError(t, []string{"sample bad config"}, code, stderr, "config version 99")
 }
 
+// TestBadConfigFile: a config.json whose values contradict each other or are
+// out of range is refused, with the file's keys (not the flags) named.
+func TestBadConfigFile(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	good, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	for _, c := range []struct{ from, to, want string }{
+		{`"reward": "standard"`, `"reward": "hard"`, `"reward" hard has r0, r1, r2 = 0.0001, 1, 3, not 0.001, 0.5, 2`},
+		{`"r0": 0.001`, `"r0": -1`, `"reward" standard has r0`},
+		{`"lr_logz": 0.1`, `"lr_logz": -1`, `"lr_logz" must be positive`},
+		{`"batch": 16`, `"batch": 0`, `"batch" must be in`},
+	} {
+		bad := strings.Replace(string(good), c.from, c.to, 1)
+		if bad == string(good) {
+			t.Fatalf("%q is not in config.json:\n%s", c.from, good)
+		}
+		os.WriteFile(filepath.Join(dir, "config.json"), []byte(bad), 0o644)
+		code, _, stderr := gfnRun(t, "eval", "-checkpoint", dir)
+		checkOneLineError(t, []string{c.to}, code, stderr, c.want)
+	}
+}
+
+// TestStaleTemps: temporary files left by a killed write are removed when
+// the run is resumed.
+func TestStaleTemps(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	stale := filepath.Join(dir, ".checkpoint.tmp4242")
+	os.WriteFile(stale, make([]byte, 1000), 0o644)
+	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "4", "-out", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("%s is still there: %v", stale, err)
+	}
+}
+
 // interrupting sends Ctrl-C after iteration at.
 type interrupting struct {
 	session
@@ -319,5 +362,19 @@ func TestInterrupt(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, checkpointFile)); err != nil {
 		t.Errorf("no checkpoint after Ctrl-C: %v", err)
+	}
+}
+
+// TestFailureKeepsCheckpoint: a run that fails mid-way says where its last
+// good checkpoint is, and that checkpoint resumes.
+func TestFailureKeepsCheckpoint(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "60", "-seed", strconv.Itoa(failSeed),
+		"-checkpoint-every", "10", "-out", dir, "-quiet")
+	checkOneLineError(t, []string{"failing run"}, code, stderr, "the fake diverged; the last good checkpoint, at iteration 20, is in")
+	b, err := os.ReadFile(filepath.Join(dir, checkpointFile))
+	if err != nil || !strings.HasPrefix(string(b), "[20,") {
+		t.Fatalf("checkpoint %q, %v; want the one of iteration 20", b, err)
 	}
 }

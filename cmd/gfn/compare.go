@@ -26,10 +26,10 @@ var compareMetrics = map[string]struct {
 	label string
 	get   func(*record) (float64, bool)
 }{
-	"l1":          {"exact L1 = Σₓ |p(x) − p*(x)|", func(r *record) (float64, bool) { return r.L1, r.L1 >= 0 }},
-	"l1_mean":     {"exact L1 mean over states", func(r *record) (float64, bool) { return r.L1Mean, r.L1Mean >= 0 }},
-	"kl":          {"exact KL(p* ‖ p)", func(r *record) (float64, bool) { return r.KL, r.KL >= 0 }},
-	"jsd":         {"exact Jensen-Shannon divergence", func(r *record) (float64, bool) { return r.JSD, r.JSD >= 0 }},
+	"l1":          {"exact L1 = Σₓ |p(x) − p*(x)|", func(r *record) (float64, bool) { return float64(r.L1), r.L1 >= 0 }},
+	"l1_mean":     {"exact L1 mean over states", func(r *record) (float64, bool) { return float64(r.L1Mean), r.L1Mean >= 0 }},
+	"kl":          {"exact KL(p* ‖ p)", func(r *record) (float64, bool) { return float64(r.KL), r.KL >= 0 }},
+	"jsd":         {"exact Jensen-Shannon divergence", func(r *record) (float64, bool) { return float64(r.JSD), r.JSD >= 0 }},
 	"emp_l1_mean": {"empirical L1 mean over states (papers')", optional(func(r *record) *float64 { return r.EmpL1Mean })},
 	"emp_kl":      {"empirical KL(p* ‖ p̂)", optional(func(r *record) *float64 { return r.EmpKL })},
 }
@@ -118,7 +118,7 @@ func (c *compareRun) summarize() compareSummary {
 	prev, done := 0, 0
 	for _, r := range c.rs {
 		if d := r.Iter - prev; d > 0 && r.ItersPerSec > 0 {
-			secs += float64(d) / r.ItersPerSec
+			secs += float64(d) / float64(r.ItersPerSec)
 			done += d
 		}
 		prev = r.Iter

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +98,10 @@ func lossNames() string {
 const (
 	defaultIters   = 2000
 	defaultEpsilon = 0.05
+	// defaultCheckpointEvery keeps a recent good checkpoint: a run that
+	// fails (diverges, meets a broken environment, is killed) loses at most
+	// this many iterations.
+	defaultCheckpointEvery = 500
 )
 
 // newTrainFlagSet returns the flag set of gfn train bound to f.
@@ -135,7 +141,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Float64Var(&f.Clip, "clip", 0, "gradient-norm clipping (0: none)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed")
 	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the start and the end)")
-	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", 0, "checkpoint every N iterations (0: only at the end)")
+	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", defaultCheckpointEvery, "checkpoint every N iterations, and at the end (0: only at the end)")
 	fs.StringVar(&f.Out, "out", "", "output directory (default runs/LOSS-DxH-TIME)")
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")
 	fs.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
@@ -257,6 +263,11 @@ func (c *config) validate() error {
 	case c.NDim*c.Height > maxInput:
 		return fmt.Errorf("-ndim × -height must be at most %d (the width of the network's input), got %d",
 			maxInput, c.NDim*c.Height)
+	case c.Reward != "custom" && rewards[c.Reward] != [3]float64{} && rewards[c.Reward] != [3]float64{c.R0, c.R1, c.R2}:
+		r := rewards[c.Reward]
+		return fmt.Errorf("-reward %s has r0, r1, r2 = %g, %g, %g, not %g, %g, %g", c.Reward, r[0], r[1], r[2], c.R0, c.R1, c.R2)
+	case c.Reward != "custom" && rewards[c.Reward] == [3]float64{}:
+		return fmt.Errorf("unknown -reward %q (want standard, hard or custom)", c.Reward)
 	case !finite(c.R0) || c.R0 <= 0:
 		return fmt.Errorf("-r0 must be positive and finite, got %g", c.R0)
 	case !finite(c.R1) || c.R1 < 0:
@@ -348,26 +359,53 @@ func writeConfig(dir string, c *config) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "config.json"), append(b, '\n'))
+	return writeFileAtomic(filepath.Join(dir, configFile), append(b, '\n'))
 }
 
 // readConfig reads and validates dir/config.json.
 func readConfig(dir string) (*config, error) {
-	path := filepath.Join(dir, "config.json")
-	b, err := os.ReadFile(path)
+	path := filepath.Join(dir, configFile)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxConfigBytes {
+		return nil, fmt.Errorf("%s: more than %d bytes, not a config", path, maxConfigBytes)
+	}
 	var c config
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %s", path, asConfigKeys(err.Error()))
 	}
 	return &c, nil
+}
+
+// maxConfigBytes bounds the size of a config.json.
+const maxConfigBytes = 1 << 16
+
+// flagRef matches a flag name in an error message of validate.
+var flagRef = regexp.MustCompile(`(^|[ (])-([a-z][a-z0-9-]*)`)
+
+// asConfigKeys rewrites the flag names in a message of validate as the keys
+// of config.json ("-lr-logz" becomes "lr_logz"), for errors in a file, which
+// has no flags.
+func asConfigKeys(msg string) string {
+	return flagRef.ReplaceAllStringFunc(msg, func(m string) string {
+		lead := ""
+		if m[0] != '-' {
+			lead, m = m[:1], m[1:]
+		}
+		return lead + `"` + strings.ReplaceAll(m[1:], "-", "_") + `"`
+	})
 }
 
 // writeFileAtomic writes data to path atomically (see nn.WriteFileAtomic):

@@ -179,3 +179,20 @@ func TestResumeIdentical(t *testing.T) {
 		})
 	}
 }
+
+// TestDivergenceReported: a learning rate far too large stops the run with
+// one error that names the iteration once, instead of training on and
+// reporting made-up metrics.
+func TestDivergenceReported(t *testing.T) {
+	for _, lr := range []string{"1000", "1e40"} {
+		dir := t.TempDir()
+		code, _, stderr := gfnRun(t, "train", "-height", "4", "-hidden", "32", "-iters", "200", "-lr", lr, "-out", dir, "-quiet")
+		checkOneLineError(t, []string{"-lr " + lr}, code, stderr, "iteration ")
+		if strings.Count(stderr, "iteration") != 1 {
+			t.Errorf("-lr %s: %q names the iteration more than once", lr, stderr)
+		}
+		if !strings.Contains(stderr, "diverged") && !strings.Contains(stderr, "non-finite") {
+			t.Errorf("-lr %s: %q does not say the run diverged", lr, stderr)
+		}
+	}
+}

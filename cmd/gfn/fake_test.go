@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -30,7 +31,13 @@ func useFake(t *testing.T) {
 
 func (f *fakeSession) mix() float64 { return math.Exp(-float64(f.iter) / 20) }
 
+// failSeed makes a fake session fail at iteration 25, as a diverging run.
+const failSeed = 666
+
 func (f *fakeSession) Step() (stepStats, error) {
+	if f.cfg.Seed == failSeed && f.iter == 24 {
+		return stepStats{}, errors.New("iteration 25: the fake diverged")
+	}
 	f.iter++
 	f.traj += f.cfg.Batch
 	return stepStats{Loss: f.mix(), BackwardLoss: math.NaN(), BackwardGap: math.NaN()}, nil

@@ -13,14 +13,14 @@ type record struct {
 	Iter         int      `json:"iter"`
 	Trajectories int      `json:"trajectories"`
 	Seconds      float64  `json:"seconds"`       // wall time since the run started, evaluations included
-	ItersPerSec  float64  `json:"iters_per_sec"` // training speed since the previous record, evaluations excluded
+	ItersPerSec  metric   `json:"iters_per_sec"` // training speed since the previous record, evaluations excluded
 	Loss         *float64 `json:"loss"`          // mean training loss since the previous record; null before any
-	L1           float64  `json:"l1"`            // Σ_x |p(x) − p*(x)|, exact
-	L1Mean       float64  `json:"l1_mean"`       // the same divided by the number of states
-	KL           float64  `json:"kl"`            // KL(p* ‖ p), exact
-	JSD          float64  `json:"jsd"`
+	L1           metric   `json:"l1"`            // Σ_x |p(x) − p*(x)|, exact
+	L1Mean       metric   `json:"l1_mean"`       // the same divided by the number of states
+	KL           metric   `json:"kl"`            // KL(p* ‖ p), exact
+	JSD          metric   `json:"jsd"`
 	LogZ         *float64 `json:"logz"` // learned log Z, null when the model has none
-	TrueLogZ     float64  `json:"true_logz"`
+	TrueLogZ     metric   `json:"true_logz"`
 	EmpL1Mean    *float64 `json:"emp_l1_mean,omitempty"` // papers' empirical mean L1 over recent samples
 	EmpKL        *float64 `json:"emp_kl,omitempty"`
 	Modes        *int     `json:"modes,omitempty"` // states at maximal reward visited so far
@@ -32,8 +32,8 @@ type record struct {
 // newRecord returns the record of an evaluation.
 func newRecord(iter, traj int, seconds, itPerSec, loss float64, e *evaluation) record {
 	r := record{
-		Iter: iter, Trajectories: traj, Seconds: seconds, ItersPerSec: itPerSec, Loss: finitePtr(loss),
-		L1: e.L1, L1Mean: e.L1Mean, KL: e.KL, JSD: e.JSD, TrueLogZ: e.TrueLogZ,
+		Iter: iter, Trajectories: traj, Seconds: seconds, ItersPerSec: metric(itPerSec), Loss: finitePtr(loss),
+		L1: metric(e.L1), L1Mean: metric(e.L1Mean), KL: metric(e.KL), JSD: metric(e.JSD), TrueLogZ: metric(e.TrueLogZ),
 		LogZ: finitePtr(e.LogZ), EmpL1Mean: finitePtr(e.EmpL1Mean), EmpKL: finitePtr(e.EmpKL),
 	}
 	if e.Modes >= 0 {
@@ -51,13 +51,70 @@ func finitePtr(x float64) *float64 {
 	return &x
 }
 
-// clean replaces non-finite values, which JSON cannot hold, by −1 so that a
-// diverged run still writes its record.
-func (r *record) clean() {
-	for _, p := range []*float64{&r.L1, &r.L1Mean, &r.KL, &r.JSD, &r.TrueLogZ, &r.ItersPerSec} {
-		if math.IsNaN(*p) || math.IsInf(*p, 0) {
-			*p = -1
-		}
+// metric is a metric value that may be infinite (a KL against a sampler
+// that never reaches an object of positive reward) or NaN (a diverged
+// model). JSON has neither: a metric is written as a number, as the string
+// "inf" or "-inf", or as null for NaN, and printed as inf, -inf or nan, so
+// that no report shows a made-up number.
+type metric float64
+
+// MarshalJSON writes m as a number, "inf", "-inf" or null.
+func (m metric) MarshalJSON() ([]byte, error) {
+	switch v := float64(m); {
+	case math.IsNaN(v):
+		return []byte("null"), nil
+	case math.IsInf(v, 1):
+		return []byte(`"inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-inf"`), nil
+	}
+	return json.Marshal(float64(m))
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (m *metric) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "null":
+		*m = metric(math.NaN())
+		return nil
+	case `"inf"`:
+		*m = metric(math.Inf(1))
+		return nil
+	case `"-inf"`:
+		*m = metric(math.Inf(-1))
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("a metric must be a number, \"inf\", \"-inf\" or null: %v", err)
+	}
+	*m = metric(v)
+	return nil
+}
+
+// Format prints m with the verb's width and precision, or inf, -inf or nan.
+func (m metric) Format(f fmt.State, verb rune) {
+	v := float64(m)
+	var s string
+	switch {
+	case math.IsNaN(v):
+		s = "nan"
+	case math.IsInf(v, 1):
+		s = "inf"
+	case math.IsInf(v, -1):
+		s = "-inf"
+	default:
+		fmt.Fprintf(f, fmt.FormatString(f, verb), v)
+		return
+	}
+	w, ok := f.Width()
+	for ok && len(s) < w && !f.Flag('-') {
+		s = " " + s
+	}
+	fmt.Fprint(f, s)
+	for ok && len(s) < w && f.Flag('-') {
+		s += " "
+		fmt.Fprint(f, " ")
 	}
 }
 

@@ -36,7 +36,7 @@ func plotL1(path string, rs []record, cfg *config) error {
 	var exact, emp plotter.XYs
 	for _, r := range rs {
 		if r.L1 > 0 {
-			exact = append(exact, plotter.XY{X: float64(r.Iter), Y: r.L1})
+			exact = append(exact, plotter.XY{X: float64(r.Iter), Y: float64(r.L1)})
 		}
 		if r.EmpL1Mean != nil && *r.EmpL1Mean > 0 && r.Iter > 0 {
 			emp = append(emp, plotter.XY{X: float64(r.Iter), Y: *r.EmpL1Mean * n})

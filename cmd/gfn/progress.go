@@ -56,7 +56,7 @@ func (p *progress) evaluated(r *record) {
 	if r.Loss != nil {
 		loss = *r.Loss
 	}
-	line := p.status(r.Iter, r.Trajectories, r.ItersPerSec, loss)
+	line := p.status(r.Iter, r.Trajectories, float64(r.ItersPerSec), loss)
 	if p.tty {
 		p.draw(line)
 		return
@@ -117,10 +117,10 @@ func summary(cfg *config, r *record, iters int, elapsed time.Duration, itPerSec 
 		lossName(cfg.Loss), article(grid), grid, cfg.rewardString(), iters, r.Trajectories,
 		elapsed.Seconds(), itPerSec)
 	fmt.Fprintf(&b, "The sampler's exact distribution is L1 = %.4f from the target (KL %.4f): %s",
-		r.L1, r.KL, closeness(r.L1))
+		r.L1, r.KL, closeness(float64(r.L1)))
 	if r.LogZ != nil {
 		fmt.Fprintf(&b, "; its learned log Z = %.4f against the true %.4f (off by %.4f)", *r.LogZ,
-			r.TrueLogZ, math.Abs(*r.LogZ-r.TrueLogZ))
+			r.TrueLogZ, math.Abs(*r.LogZ-float64(r.TrueLogZ)))
 	}
 	b.WriteString(".\n")
 	return b.String()

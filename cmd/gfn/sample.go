@@ -101,17 +101,16 @@ func cmdEval(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	r := newRecord(s.Iter(), s.Trajectories(), 0, 0, 0, &e)
-	r.clean()
 	if f.json {
 		out := struct {
 			Iter         int      `json:"iter"`
 			Trajectories int      `json:"trajectories"`
-			L1           float64  `json:"l1"`
-			L1Mean       float64  `json:"l1_mean"`
-			KL           float64  `json:"kl"`
-			JSD          float64  `json:"jsd"`
+			L1           metric   `json:"l1"`
+			L1Mean       metric   `json:"l1_mean"`
+			KL           metric   `json:"kl"`
+			JSD          metric   `json:"jsd"`
 			LogZ         *float64 `json:"logz"`
-			TrueLogZ     float64  `json:"true_logz"`
+			TrueLogZ     metric   `json:"true_logz"`
 			EmpL1Mean    *float64 `json:"emp_l1_mean,omitempty"`
 			EmpKL        *float64 `json:"emp_kl,omitempty"`
 			Modes        *int     `json:"modes,omitempty"`

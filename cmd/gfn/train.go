@@ -13,11 +13,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gogfn/gogfn/nn"
 )
 
 // The files of a run directory.
 const (
 	checkpointFile = "checkpoint"
+	configFile     = "config.json"
 	metricsFile    = "metrics.jsonl"
 	l1PlotFile     = "l1.png"
 	distPlotFile   = "distribution.png"
@@ -40,6 +43,13 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := os.MkdirAll(f.Out, 0o755); err != nil {
 		return err
+	}
+	// A run killed while writing leaves temporary files; this process owns
+	// the directory now.
+	for _, name := range []string{checkpointFile, metricsFile, configFile, l1PlotFile, distPlotFile} {
+		if err := nn.RemoveStaleTemps(filepath.Join(f.Out, name)); err != nil {
+			return err
+		}
 	}
 	s, err := newSession(cfg)
 	if err != nil {
@@ -147,7 +157,6 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		}
 		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss.mean(), &e)
 		r.BackwardLoss, r.BackwardGap = finitePtr(bLoss.mean()), finitePtr(bGap.mean())
-		r.clean()
 		if err := enc.Encode(&r); err != nil {
 			return err
 		}
@@ -177,12 +186,19 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		return err
 	}
 	stopped := false
+	saved := -1 // the iteration of the last checkpoint this run wrote
+	if f.Resume {
+		saved = s.Iter()
+	}
 	for s.Iter() < f.Iters && !stopped {
 		t0 := time.Now()
 		st, err := s.Step()
 		dt := time.Since(t0)
-		if err != nil {
-			return err // the library's errors name the iteration
+		if err != nil { // the library's errors name the iteration
+			if saved >= 0 {
+				return fmt.Errorf("%v; the last good checkpoint, at iteration %d, is in %s: continue from it with -resume", err, saved, f.Out)
+			}
+			return fmt.Errorf("%v; no checkpoint was written", err)
 		}
 		stepTime += dt
 		allTime += dt
@@ -209,6 +225,7 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 			if err := checkpoint(); err != nil {
 				return err
 			}
+			saved = it
 		}
 	}
 	pr.done()

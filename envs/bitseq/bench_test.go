@@ -37,7 +37,7 @@ func BenchmarkLogReward120x4(b *testing.B) { benchLogReward(b, Config{K: 4}) }
 func BenchmarkModeTrackerAdd16(b *testing.B) {
 	e := mustNew(b, Config{})
 	xs := terminals(e, 16)
-	tr := e.NewModeTracker(0)
+	tr := e.Tracker(0)
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, x := range xs {
@@ -67,7 +67,7 @@ func BenchmarkSpearman7200(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Spearman(ts.LogR, y)
+		gfn.Spearman(ts.LogR, y)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/gogfn/gogfn/gfn"
 )
@@ -47,6 +48,10 @@ type Config struct {
 	// Seed is the numpy seed used when RunSeed is true (the soft-RL code's
 	// run seed defaults to 0). It is ignored otherwise.
 	Seed uint32
+	// Threshold is the Hamming distance within which a sample finds a mode
+	// (NewModeTracker). Zero means n/4, the papers' 30 for n = 120; a
+	// negative value means 0, exact matches only.
+	Threshold int
 }
 
 // withDefaults returns c with zero fields set to their defaults.
@@ -62,6 +67,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Beta == 0 {
 		c.Beta = 2
+	}
+	switch {
+	case c.Threshold == 0:
+		c.Threshold = c.N / 4
+	case c.Threshold < 0:
+		c.Threshold = 0
 	}
 	return c
 }
@@ -101,14 +112,20 @@ type Env struct {
 	modeSlots []int    // [NumModes × slots] the modes as states
 	trues     []bool   // [2^k] all true, copied by Mask
 	falses    []bool   // [2^k] all false
+	testOnce  sync.Once
+	test      *TestSet // built by TestObjects
 }
 
 var (
-	_ gfn.Env           = (*Env)(nil)
-	_ gfn.Reversible    = (*Env)(nil)
-	_ gfn.OneHotEncoder = (*Env)(nil)
-	_ gfn.Describer     = (*Env)(nil)
-	_ gfn.StateChecker  = (*Env)(nil)
+	_ gfn.Env             = (*Env)(nil)
+	_ gfn.Reversible      = (*Env)(nil)
+	_ gfn.OneHotEncoder   = (*Env)(nil)
+	_ gfn.Describer       = (*Env)(nil)
+	_ gfn.StateChecker    = (*Env)(nil)
+	_ gfn.ModeFinder      = (*Env)(nil)
+	_ gfn.TestSetter      = (*Env)(nil)
+	_ gfn.ForwardActioner = (*Env)(nil)
+	_ gfn.ModeTracker     = (*ModeTracker)(nil)
 )
 
 // New returns the environment of cfg, with its mode set built as the
@@ -265,6 +282,7 @@ func (e *Env) Describe() []gfn.Setting {
 		{Key: "modes", Value: strconv.Itoa(c.NumModes)},
 		{Key: "beta", Value: strconv.FormatFloat(c.Beta, 'g', -1, 64)},
 		{Key: "mode_seed", Value: strconv.FormatUint(uint64(seed), 10)},
+		{Key: "threshold", Value: strconv.Itoa(c.Threshold)},
 	}
 }
 

@@ -310,7 +310,7 @@ func TestZeroAllocs(t *testing.T) {
 	e.Start(s)
 	x := make(gfn.State, sp.StateDim)
 	randomTerminal(e, x, rand.New(rand.NewPCG(1, 1)))
-	tr := e.NewModeTracker(0)
+	tr := e.Tracker(0)
 	var sink float64
 	for name, f := range map[string]func(){
 		"Step":          func() { e.Step(next, s, 77) },

@@ -49,7 +49,8 @@
 // A mode counts as found once a sample lies within Hamming distance 30 of it;
 // ModeTracker keeps that cumulative count. The papers also report Spearman's
 // rank correlation between log R(x) and a model's estimate of log P(x) on the
-// test set; Spearman computes it with scipy's tie rule.
+// test set (TestObjects); the training loop computes it with gfn.Spearman,
+// scipy's tie rule, over estimates by gfn.LogProbEstimator.
 //
 // # Policy input
 //

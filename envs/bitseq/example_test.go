@@ -34,7 +34,7 @@ func Example() {
 	fmt.Println(env.Bits(s), env.LogReward(s))
 
 	tests := env.TestSet()
-	tr := env.NewModeTracker(bitseq.ModeThreshold)
+	tr := env.Tracker(bitseq.ModeThreshold)
 	tr.Add(tests.X[25]) // mode 0 with 25 bits flipped
 	fmt.Println("test set:", tests.Len(), "modes found:", tr.Found(), "of", env.NumModes())
 	// Output:

@@ -1,6 +1,7 @@
 package bitseq
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/gogfn/gogfn/gfn"
@@ -22,12 +23,12 @@ type ModeTracker struct {
 	buf       []uint64
 }
 
-// NewModeTracker returns a tracker of e's modes with nothing found, which
+// Tracker returns a tracker of e's modes with nothing found, which
 // counts a mode as found at Hamming distance ≤ threshold (ModeThreshold in
 // the papers).
 //
 // It panics if threshold < 0.
-func (e *Env) NewModeTracker(threshold int) *ModeTracker {
+func (e *Env) Tracker(threshold int) *ModeTracker {
 	if threshold < 0 {
 		panic(fmt.Sprintf("bitseq: negative mode threshold %d", threshold))
 	}
@@ -98,3 +99,59 @@ func (t *ModeTracker) SetFound(m int) {
 		}
 	}
 }
+
+// NumModes returns the number of modes, found or not.
+func (t *ModeTracker) NumModes() int { return len(t.found) }
+
+// MarshalBinary encodes the threshold and which modes are found.
+func (t *ModeTracker) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 8+len(t.found))
+	b = binary.LittleEndian.AppendUint64(b, uint64(t.threshold))
+	for _, f := range t.found {
+		v := byte(0)
+		if f {
+			v = 1
+		}
+		b = append(b, v)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary restores what MarshalBinary encoded into a tracker with the
+// same threshold and number of modes; on error t is unchanged.
+func (t *ModeTracker) UnmarshalBinary(data []byte) error {
+	if len(data) != 8+len(t.found) {
+		return fmt.Errorf("bitseq: a mode tracker state of %d bytes, want %d", len(data), 8+len(t.found))
+	}
+	if th := binary.LittleEndian.Uint64(data); th != uint64(t.threshold) {
+		return fmt.Errorf("bitseq: a mode tracker with threshold %d, want %d", th, t.threshold)
+	}
+	for _, v := range data[8:] {
+		if v > 1 {
+			return fmt.Errorf("bitseq: a mode tracker flag %d", v)
+		}
+	}
+	t.Reset()
+	for m, v := range data[8:] {
+		if v == 1 {
+			t.SetFound(m)
+		}
+	}
+	return nil
+}
+
+// NewModeTracker returns a tracker of the modes at the configured threshold
+// (the papers' ModeThreshold = 30 for n = 120), for the training loop
+// (gfn.ModeFinder).
+func (e *Env) NewModeTracker() gfn.ModeTracker { return e.Tracker(e.cfg.Threshold) }
+
+// TestObjects returns the test set's sequences and log-rewards
+// (gfn.TestSetter). It is built on the first call and kept.
+func (e *Env) TestObjects() ([]gfn.State, []float64) {
+	e.testOnce.Do(func() { e.test = e.TestSet() })
+	return e.test.X, e.test.LogR
+}
+
+// ForwardAction returns the action that writes back the word at position b
+// of s: b·2^k + s[b] (gfn.ForwardActioner).
+func (e *Env) ForwardAction(s gfn.State, b int) int { return e.Action(b, s[b]) }

@@ -21,7 +21,7 @@ func flipBits(e *Env, m int, perm []int, c int) gfn.State {
 func TestModeTracker(t *testing.T) {
 	e := mustNew(t, Config{})
 	rng := rand.New(rand.NewPCG(7, 8))
-	tr := e.NewModeTracker(ModeThreshold)
+	tr := e.Tracker(ModeThreshold)
 	if tr.Found() != 0 {
 		t.Fatalf("a new tracker has %d modes", tr.Found())
 	}
@@ -47,7 +47,7 @@ func TestModeTracker(t *testing.T) {
 	// Brute force over random samples near random modes: the count is the
 	// number of modes within the threshold of some sample.
 	for _, th := range []int{0, 10, ModeThreshold} {
-		tr := e.NewModeTracker(th)
+		tr := e.Tracker(th)
 		found := make([]bool, e.NumModes())
 		for i := 0; i < 300; i++ {
 			x := flipBits(e, rng.IntN(e.NumModes()), rng.Perm(e.n), rng.IntN(40))
@@ -82,8 +82,8 @@ func TestModeTracker(t *testing.T) {
 func TestModeTrackerPanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Error("NewModeTracker(-1) did not panic")
+			t.Error("Tracker(-1) did not panic")
 		}
 	}()
-	mustNew(t, Config{}).NewModeTracker(-1)
+	mustNew(t, Config{}).Tracker(-1)
 }

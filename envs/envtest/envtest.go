@@ -32,7 +32,8 @@ const maxEnumerated = 200_000
 //     ones at the increasing positions EncodeIndices gives;
 //   - for a Reversible env, s₀ has no parent and other states have one, every
 //     valid backward step leads to a parent that steps forward back to the
-//     state, and BackwardAction undoes Step;
+//     state, BackwardAction undoes Step, and a ForwardActioner's
+//     ForwardAction names the step;
 //   - for an Enumerable env, StateAt and Index round-trip (over every state
 //     when there are at most 200,000), s₀ has index 0, and every step goes to
 //     a larger index (a topological order).
@@ -183,6 +184,9 @@ func Check(t testing.TB, env gfn.Env) {
 				rev.BackwardStep(back, next, b)
 				if !slices.Equal(back, s) {
 					t.Fatalf("envtest: BackwardStep(Step(%v, %d), %d) = %v", s, a, b, back)
+				}
+				if fa, ok := env.(gfn.ForwardActioner); ok && fa.ForwardAction(next, b) != a {
+					t.Fatalf("envtest: ForwardAction(%v, %d) = %d, but action %d of %v leads there", next, b, fa.ForwardAction(next, b), a, s)
 				}
 			}
 			if isEnum && enum.Index(next) <= enum.Index(s) {

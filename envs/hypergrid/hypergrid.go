@@ -27,12 +27,13 @@ type Env struct {
 }
 
 var (
-	_ gfn.Env           = (*Env)(nil)
-	_ gfn.Reversible    = (*Env)(nil)
-	_ gfn.Enumerable    = (*Env)(nil)
-	_ gfn.OneHotEncoder = (*Env)(nil)
-	_ gfn.Describer     = (*Env)(nil)
-	_ gfn.StateChecker  = (*Env)(nil)
+	_ gfn.Env             = (*Env)(nil)
+	_ gfn.Reversible      = (*Env)(nil)
+	_ gfn.Enumerable      = (*Env)(nil)
+	_ gfn.OneHotEncoder   = (*Env)(nil)
+	_ gfn.Describer       = (*Env)(nil)
+	_ gfn.StateChecker    = (*Env)(nil)
+	_ gfn.ForwardActioner = (*Env)(nil)
 )
 
 // New returns a hypergrid with ndim coordinates of height values each.
@@ -179,6 +180,10 @@ func (e *Env) NumStates() int {
 	}
 	return n
 }
+
+// ForwardAction returns b: the increment of coordinate b undoes its
+// decrement (gfn.ForwardActioner).
+func (e *Env) ForwardAction(_ gfn.State, b int) int { return b }
 
 // StateAt writes the state of index i, the base-H number x₀x₁…x_{D−1} (x₀
 // most significant). Incrementing a coordinate increases the index, so the

@@ -106,10 +106,6 @@ func (o *FM) Loss(t *autograd.Tape, b *gfn.Batch, s *gfn.Scores) *autograd.Node 
 func (o *FM) collect(b *gfn.Batch) {
 	spec := o.env.Spec()
 	dim := spec.StateDim
-	nfwd := spec.NumActions
-	if spec.Exit {
-		nfwd-- // the exit action leads to s_f, never to a state
-	}
 	o.next = nextFlowRows(o.next, b)
 	o.fmask = scratch.Resize(o.fmask, spec.NumActions)
 	o.bmask = scratch.Resize(o.bmask, spec.NumBackward)
@@ -133,24 +129,12 @@ func (o *FM) collect(b *gfn.Batch) {
 			o.parents = slices.Grow(o.parents, dim)[:n+dim]
 			parent := gfn.State(o.parents[n : n+dim])
 			o.env.BackwardStep(parent, child, back)
-			o.acts = append(o.acts, o.forwardAction(parent, child, back, nfwd))
+			a := gfn.ForwardAction(o.env, parent, child, back, o.fmask, o.tmp)
+			if a < 0 {
+				panic("objective: FM: no forward action leads from a parent to its child")
+			}
+			o.acts = append(o.acts, a)
 			o.seg = append(o.seg, term)
 		}
 	}
-}
-
-// forwardAction returns the forward action a of parent with Step(parent, a) =
-// child and BackwardAction(parent, a) = back.
-func (o *FM) forwardAction(parent, child gfn.State, back, nfwd int) int {
-	o.env.Mask(o.fmask, parent)
-	for a := 0; a < nfwd; a++ {
-		if !o.fmask[a] || o.env.BackwardAction(parent, a) != back {
-			continue
-		}
-		o.env.Step(o.tmp, parent, a)
-		if slices.Equal(o.tmp, child) {
-			return a
-		}
-	}
-	panic("objective: FM: no forward action leads from a parent to its child")
 }

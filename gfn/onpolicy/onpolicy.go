@@ -20,9 +20,10 @@ import (
 )
 
 var (
-	_ train.Checkpointer = (*Algorithm)(nil)
-	_ train.Phased       = (*Algorithm)(nil)
-	_ train.BackwardUser = (*Algorithm)(nil)
+	_ train.Checkpointer    = (*Algorithm)(nil)
+	_ train.Phased          = (*Algorithm)(nil)
+	_ train.BackwardLearner = (*Algorithm)(nil)
+	_ train.BackwardUser    = (*Algorithm)(nil)
 )
 
 // Algorithm trains a policy.Policy by minimising a gfn.Objective on the
@@ -443,3 +444,7 @@ func (a *Algorithm) UnmarshalBinary(data []byte) error {
 // Params returns every parameter the algorithm trains: the policy's, then the
 // objective's.
 func (a *Algorithm) Params() []*autograd.Node { return slices.Clone(a.params) }
+
+// LearnedBackward returns the policy's learned P_B (TiedPB, SeparatePB), or
+// nil (train.BackwardLearner).
+func (a *Algorithm) LearnedBackward() gfn.Backward { return a.pol.LearnedBackward() }

@@ -24,9 +24,10 @@ import (
 const MunchausenAlpha = 0.15
 
 var (
-	_ train.Checkpointer = (*DQN)(nil)
-	_ train.Phased       = (*DQN)(nil)
-	_ train.BackwardUser = (*DQN)(nil)
+	_ train.Checkpointer    = (*DQN)(nil)
+	_ train.Phased          = (*DQN)(nil)
+	_ train.BackwardLearner = (*DQN)(nil)
+	_ train.BackwardUser    = (*DQN)(nil)
 )
 
 // DQN trains a GFlowNet forward policy as the optimal policy of an
@@ -639,4 +640,13 @@ func (s *DQN) emptyReplay() *Replay {
 		return NewReplay(s.Capacity, spec.StateDim, spec.NumActions)
 	}
 	return NewPrioritizedReplay(s.Capacity, spec.StateDim, spec.NumActions, s.PERAlpha)
+}
+
+// LearnedBackward returns the backward policy when it is learned (the naive
+// one, trained by the TD loss), or nil (train.BackwardLearner).
+func (s *DQN) LearnedBackward() gfn.Backward {
+	if s.pbParams == nil {
+		return nil
+	}
+	return s.Backward
 }

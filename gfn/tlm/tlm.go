@@ -49,8 +49,9 @@ func (n Norm) String() string {
 }
 
 var (
-	_ train.Checkpointer = (*Algorithm)(nil)
-	_ train.Phased       = (*Algorithm)(nil)
+	_ train.Checkpointer    = (*Algorithm)(nil)
+	_ train.Phased          = (*Algorithm)(nil)
+	_ train.BackwardLearner = (*Algorithm)(nil)
 )
 
 // Algorithm is trajectory likelihood maximisation (Gritsaev, Morozov,
@@ -475,3 +476,6 @@ func (a *Algorithm) UnmarshalBinary(data []byte) error {
 	}
 	return nil
 }
+
+// LearnedBackward returns the trained P_B (train.BackwardLearner).
+func (a *Algorithm) LearnedBackward() gfn.Backward { return a.pb }

@@ -28,6 +28,8 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	iteration, trajectories, the divergence reference (sum, count)
 //	section: the PCG state (rand.PCG.MarshalBinary)
 //	section: the empirical window (empty for a non-Enumerable environment)
+//	section: the mode tracker (empty without a gfn.ModeFinder)
+//	the recent log-rewards, as floats, and the ring's position
 //	section: the algorithm's state (Checkpointer.MarshalBinary)
 //	CRC-32 (IEEE, uint32) of every byte above
 const (
@@ -104,6 +106,15 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 		}
 	}
 	e = wire.AppendBytes(e, emp)
+	var modes []byte
+	if tr.modes != nil {
+		if modes, err = tr.modes.MarshalBinary(); err != nil {
+			return err
+		}
+	}
+	e = wire.AppendBytes(e, modes)
+	e = wire.AppendFloats(e, tr.recent)
+	e = wire.AppendInt(e, tr.rpos)
 	state, err := c.MarshalBinary()
 	if err != nil {
 		return err
@@ -150,7 +161,10 @@ func (tr *Trainer) decode(data []byte) error {
 	}
 	iter, trajs := d.Int(), d.Int()
 	ref := meanOf{sum: d.Float(), n: d.Int()}
-	rng, emp, state := d.Bytes(1<<10), d.Bytes(len(body)), d.Bytes(len(body))
+	rng, emp, modes := d.Bytes(1<<10), d.Bytes(len(body)), d.Bytes(len(body))
+	recent := d.Floats(nil, cap(tr.recent))
+	rpos := d.Int()
+	state := d.Bytes(len(body))
 	if err := d.Done(); err != nil {
 		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
@@ -163,8 +177,16 @@ func (tr *Trainer) decode(data []byte) error {
 	if ref.n < 0 || ref.n > refLosses || math.IsNaN(ref.sum) || math.IsInf(ref.sum, 0) {
 		return fmt.Errorf("%w: divergence reference of %d losses summing to %v", ErrCheckpoint, ref.n, ref.sum)
 	}
-	if (len(emp) > 0) != (tr.emp != nil) {
-		return fmt.Errorf("%w: the empirical window does not match the environment", ErrCheckpoint)
+	if (len(emp) > 0) != (tr.emp != nil) || (len(modes) > 0) != (tr.modes != nil) {
+		return fmt.Errorf("%w: the empirical window or the mode tracker does not match the environment", ErrCheckpoint)
+	}
+	if rpos < 0 || rpos >= max(len(recent), 1) || (len(recent) < cap(tr.recent) && rpos != 0) {
+		return fmt.Errorf("%w: %d recent rewards at position %d", ErrCheckpoint, len(recent), rpos)
+	}
+	for _, r := range recent {
+		if math.IsNaN(r) || math.IsInf(r, 0) {
+			return fmt.Errorf("%w: a recent log-reward %v", ErrCheckpoint, r)
+		}
 	}
 	// Decode everything into copies first, so that the trainer is unchanged
 	// on error.
@@ -179,10 +201,19 @@ func (tr *Trainer) decode(data []byte) error {
 			return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 		}
 	}
+	var tracker gfn.ModeTracker
+	if tr.modes != nil {
+		tracker = tr.env.(gfn.ModeFinder).NewModeTracker()
+		if err := tracker.UnmarshalBinary(modes); err != nil {
+			return fmt.Errorf("%w: %v", ErrCheckpoint, err)
+		}
+	}
 	if err := c.UnmarshalBinary(state); err != nil {
 		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
 	*tr.src = src
+	tr.modes = tracker
+	tr.recent, tr.rpos = append(tr.recent[:0], recent...), rpos
 	tr.iter, tr.trajs, tr.emp, tr.ref = iter, trajs, window, ref
 	return nil
 }

@@ -2,8 +2,12 @@ package train
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
 
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/internal/zero"
 )
 
 // Metrics is what Evaluate measures.
@@ -18,9 +22,15 @@ type Metrics struct {
 	// as the papers do (L1Mean is their "l1_dist", KL their "kl_dist"): zero
 	// before the first iteration.
 	Empirical gfn.Distances
-	// ModesFound of NumModes states at maximal reward were ever sampled in
-	// training.
+	// ModesFound of NumModes modes were ever found in training: for an
+	// Enumerable environment, the states at maximal reward that were
+	// sampled; for a gfn.ModeFinder, what its tracker counts (the bit
+	// sequences' modes within Hamming distance 30 of a sample).
 	ModesFound, NumModes int
+	// MeanLogR is the mean log-reward of the most recent training samples
+	// (Config.Recent of them) and TopLogR the mean of their TopK largest;
+	// NaN before the first iteration.
+	MeanLogR, TopLogR float64
 	// LogZ is the model's estimate of log Z (NaN without one), TrueLogZ the
 	// exact value (NaN when unknown) and LogZErr = |LogZ − TrueLogZ|.
 	LogZ, TrueLogZ, LogZErr float64
@@ -35,6 +45,10 @@ type Metrics struct {
 func (tr *Trainer) Evaluate() (Metrics, error) {
 	m := Metrics{Iter: tr.iter, Trajectories: tr.trajs, LogZ: tr.LogZ(), TrueLogZ: tr.trueLogZ}
 	m.LogZErr = math.Abs(m.LogZ - m.TrueLogZ)
+	m.MeanLogR, m.TopLogR = tr.recentRewards()
+	if tr.modes != nil {
+		m.ModesFound, m.NumModes = tr.modes.Found(), tr.modes.NumModes()
+	}
 	if tr.enum == nil {
 		return m, nil
 	}
@@ -44,9 +58,83 @@ func (tr *Trainer) Evaluate() (Metrics, error) {
 	if tr.emp.Total() > 0 {
 		m.Empirical = tr.emp.Distances(m.Target)
 	}
-	m.ModesFound, m.NumModes = tr.emp.ModesFound(m.Target)
+	if tr.modes == nil { // the environment's own modes take precedence
+		m.ModesFound, m.NumModes = tr.emp.ModesFound(m.Target)
+	}
 	if math.IsNaN(m.Exact.L1) {
 		return m, errorf("the model's exact distribution is not finite (a diverged model)")
 	}
 	return m, nil
+}
+
+// recentRewards returns the mean of the recent log-rewards and that of their
+// TopK largest.
+func (tr *Trainer) recentRewards() (mean, top float64) {
+	if len(tr.recent) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	sorted := slices.Clone(tr.recent)
+	slices.Sort(sorted)
+	var s float64
+	for _, v := range sorted {
+		s += v
+	}
+	k := min(tr.topK, len(sorted))
+	var t float64
+	for _, v := range sorted[len(sorted)-k:] {
+		t += v
+	}
+	return s / float64(len(sorted)), t / float64(k)
+}
+
+// BackwardLearner is an Algorithm with a learned backward policy (the naive
+// one trained by the forward loss, or TLM's), which Correlation also
+// evaluates.
+type BackwardLearner interface {
+	// LearnedBackward returns the learned P_B, or nil when there is none.
+	LearnedBackward() gfn.Backward
+}
+
+// Correlation is the papers' test-set metric: Spearman's ρ between log R(x)
+// and the model's estimate of log P(x) over the test objects.
+type Correlation struct {
+	// Uniform estimates log P(x) with backward trajectories of the uniform
+	// P_B; Learned with the algorithm's learned P_B (NaN without one).
+	Uniform, Learned float64
+	Objects, Samples int
+	Seconds          float64 // the time the estimates took
+}
+
+// Correlation computes the test-set correlation of a gfn.TestSetter
+// environment with samples backward trajectories per object (0 means the
+// papers' 10; see gfn.LogProbEstimator). Its randomness comes from the seed
+// and the iteration, not from the training stream, so it changes nothing of
+// the run and gives the same numbers for the same model.
+func (tr *Trainer) Correlation(samples int) (Correlation, error) {
+	ts, ok := tr.env.(gfn.TestSetter)
+	rev, ok2 := tr.env.(gfn.Reversible)
+	if !ok || !ok2 {
+		return Correlation{}, errorf("the environment has no test set (gfn.TestSetter) or no backward steps")
+	}
+	xs, logR := ts.TestObjects()
+	c := Correlation{Objects: len(xs), Samples: zero.Or(samples, 10), Learned: math.NaN()}
+	start := time.Now()
+	est := gfn.LogProbEstimator{Env: rev, Model: tr.alg.Model(), Samples: c.Samples}
+	got := make([]float64, len(xs))
+	rng := rand.New(rand.NewPCG(tr.seed, uint64(tr.iter)^0xc0))
+	if err := est.Estimate(got, xs, rng); err != nil {
+		return c, err
+	}
+	c.Uniform = gfn.Spearman(logR, got)
+	if bl, ok := tr.alg.(BackwardLearner); ok {
+		if pb := bl.LearnedBackward(); pb != nil {
+			est.PB = pb
+			if err := est.Estimate(got, xs, rng); err != nil {
+				return c, err
+			}
+			c.Learned = gfn.Spearman(logR, got)
+		}
+	}
+	c.Seconds = time.Since(start).Seconds()
+	return c, nil
 }

@@ -21,6 +21,12 @@ type Config struct {
 	// Window is the number of most recent training samples the empirical
 	// metrics use (Enumerable environments); 0 means gfn.DefaultWindow.
 	Window int
+	// Recent is the number of most recent training samples whose log-rewards
+	// Evaluate summarises (MeanLogR, TopLogR); 0 means 1,000.
+	Recent int
+	// TopK is the number of best recent log-rewards TopLogR averages; 0
+	// means 100.
+	TopK int
 	// DivergeFactor makes Step report divergence (ErrDiverged) when an
 	// iteration's loss exceeds DivergeFactor times the reference loss: the
 	// run's first finite loss (at least 1), measured before any update has
@@ -74,6 +80,11 @@ type Trainer struct {
 	settings []gfn.Setting
 	diverge  float64 // DivergeFactor, or 0 when off
 	ref      meanOf  // the first finite losses
+	modes    gfn.ModeTracker
+	recent   []float64 // ring of the last Recent log-rewards
+	rpos     int
+	topK     int
+	seed     uint64
 }
 
 // refLosses is the number of losses the divergence reference averages: the
@@ -98,6 +109,8 @@ func New(cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: Config.Algorithm is nil")
 	case cfg.Window < 0:
 		return nil, fmt.Errorf("train: Config.Window is %d, want ≥ 0 (0 for %d)", cfg.Window, gfn.DefaultWindow)
+	case cfg.Recent < 0 || cfg.Recent > 1<<24 || cfg.TopK < 0:
+		return nil, fmt.Errorf("train: Config.Recent is %d and Config.TopK %d, want Recent in [0, 2²⁴] and TopK ≥ 0", cfg.Recent, cfg.TopK)
 	case math.IsNaN(cfg.DivergeFactor) || (cfg.DivergeFactor > 0 && cfg.DivergeFactor <= 1):
 		return nil, fmt.Errorf("train: Config.DivergeFactor is %v, want more than 1 (0 for 1e4, negative for none)", cfg.DivergeFactor)
 	}
@@ -105,7 +118,11 @@ func New(cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	tr := &Trainer{env: cfg.Env, alg: cfg.Algorithm, src: rand.NewPCG(cfg.Seed, cfg.Seed), trueLogZ: math.NaN(),
-		diverge: zero.Or(cfg.DivergeFactor, 1e4)}
+		diverge: zero.Or(cfg.DivergeFactor, 1e4), recent: make([]float64, 0, zero.Or(cfg.Recent, 1000)),
+		topK: zero.Or(cfg.TopK, 100), seed: cfg.Seed}
+	if m, ok := cfg.Env.(gfn.ModeFinder); ok {
+		tr.modes = m.NewModeTracker()
+	}
 	if tr.diverge < 0 {
 		tr.diverge = 0
 	}
@@ -172,6 +189,17 @@ func (tr *Trainer) Step() (StepInfo, error) {
 	if tr.emp != nil {
 		if e := tr.emp.AddBatch(tr.enum, b); e != nil && err == nil {
 			err = e
+		}
+	}
+	for i := 0; i < b.N; i++ {
+		if tr.modes != nil {
+			tr.modes.Add(b.Terminal(i))
+		}
+		if len(tr.recent) < cap(tr.recent) {
+			tr.recent = append(tr.recent, b.LogReward[i])
+		} else {
+			tr.recent[tr.rpos] = b.LogReward[i]
+			tr.rpos = (tr.rpos + 1) % len(tr.recent)
 		}
 	}
 	info.MeanLen = float64(b.M()) / float64(b.N)

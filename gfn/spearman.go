@@ -1,4 +1,4 @@
-package bitseq
+package gfn
 
 import (
 	"math"
@@ -13,7 +13,7 @@ import (
 // It panics if len(x) ≠ len(y) or len(x) < 2.
 func Spearman(x, y []float64) float64 {
 	if len(x) != len(y) || len(x) < 2 {
-		panic("bitseq: Spearman needs two samples of the same length ≥ 2")
+		panic("gfn: Spearman needs two samples of the same length ≥ 2")
 	}
 	rx := make([]float64, len(x))
 	ry := make([]float64, len(y))

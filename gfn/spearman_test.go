@@ -1,4 +1,4 @@
-package bitseq
+package gfn
 
 import (
 	"math"

@@ -49,7 +49,7 @@ func TestConfigErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := e.Config(); c != (Config{N: 120, K: 8, NumModes: 60, Beta: 2}) {
+	if c := e.Config(); c != (Config{N: 120, K: 8, NumModes: 60, Beta: 2, Threshold: 30}) {
 		t.Errorf("defaults %+v", c)
 	}
 }

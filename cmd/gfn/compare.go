@@ -17,8 +17,8 @@ import (
 
 // compareFlags are the flags of gfn compare.
 type compareFlags struct {
-	out, csv, metric, x, title string
-	markdown                   bool
+	out, csv, metric, x, title, at string
+	markdown, seeds                bool
 }
 
 // compareMetrics are the metrics gfn compare can plot, by metrics.jsonl key.
@@ -64,6 +64,8 @@ func newCompareFlagSet() (*flag.FlagSet, *compareFlags) {
 	fs.StringVar(&f.x, "x", "trajectories", "x axis: trajectories, iter or seconds")
 	fs.StringVar(&f.title, "title", "", "plot title (default: the grid and the metric)")
 	fs.BoolVar(&f.markdown, "md", false, "print the table in Markdown")
+	fs.BoolVar(&f.seeds, "seeds", false, "tabulate, per group of runs that differ only in their seed, the mean ± sd over the seeds")
+	fs.StringVar(&f.at, "at", "0.25,0.5,1", "with -seeds: the fractions of the iterations at which to tabulate")
 	return fs, f
 }
 
@@ -168,7 +170,15 @@ func cmdCompare(args []string, stdout, _ io.Writer) error {
 		runs[i] = c
 	}
 	labelRuns(runs)
-	if err := writeCompareTable(stdout, runs, f.metric, f.markdown); err != nil {
+	if f.seeds {
+		at, err := parseFractions(f.at)
+		if err != nil {
+			return badUsage(err)
+		}
+		if err := writeSeedTable(stdout, runs, f.metric, at, f.markdown); err != nil {
+			return err
+		}
+	} else if err := writeCompareTable(stdout, runs, f.metric, f.markdown); err != nil {
 		return err
 	}
 	if f.csv != "" {

@@ -174,3 +174,52 @@ func TestDecadeTicks(t *testing.T) {
 		t.Errorf("labels %q, want %q", got, want)
 	}
 }
+
+// TestCompareSeeds: -seeds groups the runs that differ only in their seed and
+// tabulates the mean and the standard deviation over the seeds, computed
+// here from the runs' own records, at the requested fractions.
+func TestCompareSeeds(t *testing.T) {
+	useFake(t)
+	tmp := t.TempDir()
+	var tb, db []string
+	for _, s := range []string{"1", "2", "3"} {
+		tb = append(tb, fakeRun(t, tmp, "tb"+s, "-loss", "tb", "-seed", s, "-iters", "40", "-eval-every", "10", "-batch", strconv.Itoa(10+len(tb))))
+		db = append(db, fakeRun(t, tmp, "db"+s, "-loss", "db", "-seed", s, "-iters", "40", "-eval-every", "10"))
+	}
+	code, stdout, stderr := gfnRun(t, append([]string{"compare", "-seeds", "-at", "0.5,1", "-metric", "l1"}, append(tb, db...)...)...)
+	if code != 0 {
+		t.Fatalf("compare: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	// Three TB groups (their batches differ) and one DB group.
+	if len(lines) != 5 || !strings.Contains(lines[0], "l1 at 20") || !strings.Contains(lines[0], "l1 at 40") {
+		t.Fatalf("table:\n%s", stdout)
+	}
+	// The DB runs differ only in their seed: one group of three, whose
+	// values at iteration 20 are the records'.
+	var vs []float64
+	for _, d := range db {
+		rs, err := readMetrics(filepath.Join(d, metricsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Iter == 20 {
+				vs = append(vs, float64(r.L1))
+			}
+		}
+	}
+	want := meanSD(vs)
+	found := false
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, "DB") {
+			found = strings.Contains(l, " 3 ") && strings.Contains(l, want)
+		}
+	}
+	if !found || !strings.Contains(want, "±") {
+		t.Errorf("no DB row of 3 seeds with %q:\n%s", want, stdout)
+	}
+	if code, _, stderr := gfnRun(t, "compare", "-seeds", "-at", "2", db[0]); code != 2 || !strings.Contains(stderr, "bad fraction") {
+		t.Errorf("-at 2: exit %d, %s", code, stderr)
+	}
+}

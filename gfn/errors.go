@@ -5,10 +5,6 @@ import (
 	"fmt"
 )
 
-// ErrNotEnumerable reports an exact evaluation requested on an environment
-// that does not implement Enumerable.
-var ErrNotEnumerable = errors.New("gfn: environment is not Enumerable")
-
 // ErrEnv reports an environment that breaks its contract: an invalid Spec,
 // a DAG without backward steps, a state that is neither terminal nor has a
 // valid action, a trajectory longer than Spec.MaxLen, a non-finite

@@ -50,6 +50,7 @@ type Trainer struct {
 	trueLogZ float64
 	sampler  gfn.Sampler
 	settings []gfn.Setting
+	seed     uint64
 }
 
 // New returns a Trainer for cfg, with the algorithm initialised.
@@ -68,7 +69,7 @@ func New(cfg Config) (*Trainer, error) {
 	if err := gfn.CheckEnv(cfg.Env); err != nil {
 		return nil, err
 	}
-	tr := &Trainer{env: cfg.Env, alg: cfg.Algorithm, src: rand.NewPCG(cfg.Seed, cfg.Seed), trueLogZ: math.NaN()}
+	tr := &Trainer{env: cfg.Env, alg: cfg.Algorithm, src: rand.NewPCG(cfg.Seed, cfg.Seed), trueLogZ: math.NaN(), seed: cfg.Seed}
 	tr.rng = rand.New(tr.src)
 	if err := tr.alg.Init(cfg.Env, tr.rng); err != nil {
 		return nil, err

@@ -2,14 +2,12 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
-	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/gfn"
-	"github.com/gogfn/gogfn/gfn/softrl"
 	"github.com/gogfn/gogfn/internal/scratch"
 )
 
@@ -49,25 +47,42 @@ func (s *Samples) resize(n, d int) {
 }
 
 // Sampler draws objects from a Model, and is safe for concurrent use by any
-// number of goroutines: it keeps a pool of workers, each with a clone of the
-// model's network (policy.Policy.Clone, softrl.QNet.Clone), its own rollout
-// buffers and its own random source, and runs at most Workers rollouts at
-// once; other calls wait for a worker. A worker evaluates each distinct state
-// of a step once (softrl.UniqueQ): on a hypergrid every trajectory starts at
-// s₀ and many meet on the way, so a rollout of n trajectories makes far
-// fewer than n network rows per step.
+// number of goroutines. Calls are combined: a call joins a queue, and a
+// caller that finds a free worker (each a clone of the model's network,
+// policy.Policy.Clone or softrl.QNet.Clone, with its own buffers) runs the
+// requests queued at that moment, its own or others', as one rollout, up to
+// about MaxBatch trajectories. A busy service thus runs few rollouts with
+// many trajectories, whose network passes are larger products, and in
+// which each distinct state of a step is evaluated once (softrl.UniqueQ):
+// every trajectory starts at s₀, and on a hypergrid at most 64 distinct
+// states of the 8×8 grid are ever evaluated in one rollout, whatever its
+// size. An idle service runs each call at once, alone; no call waits for
+// others to arrive.
+//
+// Each trajectory draws its actions from the random source of its own call,
+// in the order a rollout of that call alone would, so that the objects a
+// call gets depend on its rng's state only, not on the calls it was
+// combined with (the network's rows are computed the same way in any
+// batch).
 //
 // The environment's methods are called from the workers at once: it must be
 // safe for concurrent use (a pure function of its arguments, as the
 // hypergrid is, or one that guards its scratch).
 type Sampler struct {
-	model   *Model
-	workers int
-	seed    uint64
-	idle    chan *worker
-	made    chan struct{} // one token per worker made
-	count   atomic.Uint64 // workers made
-	known   bool          // log P_B is known
+	model    *Model
+	seed     uint64
+	maxBatch int
+	known    bool          // log P_B is known
+	queue    chan *request // calls waiting for a rollout
+	idle     chan *worker
+	made     chan struct{} // one token per worker made
+	count    atomic.Uint64 // workers made
+	running  atomic.Int32  // rollouts running
+	queued   atomic.Int64  // trajectories queued
+	freed    chan struct{} // a rollout has ended
+	rollouts atomic.Int64  // rollouts run
+	calls    atomic.Int64  // calls answered
+	reqs     sync.Pool     // of *request
 }
 
 // SamplerConfig configures NewSampler. The zero value is usable.
@@ -76,159 +91,146 @@ type SamplerConfig struct {
 	// a CPU-bound service more workers than cores only add waiting inside
 	// the rollouts instead of before them.
 	Workers int
+	// MaxBatch is the number of trajectories beyond which a rollout takes no
+	// more queued calls; 0 means 256. A call of more trajectories runs alone.
+	MaxBatch int
 	// Seed seeds the workers' own random sources (worker k draws from
-	// PCG(Seed, k)), used when Sample is given no *rand.Rand.
+	// PCG(Seed, k)), which calls given no *rand.Rand use.
 	Seed uint64
+}
+
+// maxQueue bounds the calls waiting; more wait to join the queue.
+const maxQueue = 1 << 12
+
+// request is one call of Sample.
+type request struct {
+	dst  *Samples
+	n    int
+	rng  *rand.Rand
+	done chan error
 }
 
 // NewSampler returns a Sampler of m. Workers are made when first needed.
 //
-// It panics if m has no network or cfg.Workers < 0.
+// It panics if m has no network, or cfg.Workers or cfg.MaxBatch is negative.
 func NewSampler(m *Model, cfg SamplerConfig) *Sampler {
-	if m == nil || (m.Policy == nil && m.Q == nil) || cfg.Workers < 0 {
-		panic("model: NewSampler of a model without a network, or with Workers < 0")
+	if m == nil || (m.Policy == nil && m.Q == nil) || cfg.Workers < 0 || cfg.MaxBatch < 0 {
+		panic("model: NewSampler of a model without a network, or with a negative size")
 	}
 	w := cfg.Workers
 	if w == 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	known := m.Backward == "uniform" || m.Backward == "tied" || m.Backward == "separate"
-	return &Sampler{model: m, workers: w, seed: cfg.Seed, idle: make(chan *worker, w), made: make(chan struct{}, w), known: known}
+	s := &Sampler{model: m, seed: cfg.Seed, maxBatch: cfg.MaxBatch, queue: make(chan *request, maxQueue),
+		idle: make(chan *worker, w), made: make(chan struct{}, w), freed: make(chan struct{}, 1),
+		known: m.Backward == "uniform" || m.Backward == "tied" || m.Backward == "separate"}
+	if s.maxBatch == 0 {
+		s.maxBatch = 256
+	}
+	s.reqs.New = func() any { return &request{done: make(chan error, 1)} }
+	return s
 }
+
+// Stats returns the number of rollouts run and of calls they answered: their
+// ratio is how many calls a rollout combines on average.
+func (s *Sampler) Stats() (rollouts, calls int64) { return s.rollouts.Load(), s.calls.Load() }
 
 // Model returns the sampler's model.
 func (s *Sampler) Model() *Model { return s.model }
 
 // Sample draws n objects from the model into dst (reusing its storage),
 // with rng, or with a worker's own random source when rng is nil. Given the
-// same rng state, Sample gives the same objects whichever worker runs it.
-// It is safe to call from several goroutines at once with different rng
-// (each *rand.Rand is used by one goroutine at a time) and dst.
+// same rng state, Sample gives the same objects, whatever runs beside it.
+// It is safe to call from several goroutines at once, each with its own dst
+// and rng (rng is used by the goroutine that runs the rollout while the
+// caller waits).
 //
 // It returns an error if the environment breaks its contract or the model's
-// outputs are not finite. It panics if n < 1.
+// outputs are not finite; then every call combined into the same rollout
+// gets the error. It panics if n < 1.
 func (s *Sampler) Sample(dst *Samples, n int, rng *rand.Rand) error {
 	if n < 1 {
 		panic(fmt.Sprintf("model: Sample of %d objects", n))
 	}
-	w := s.get()
-	defer func() { s.idle <- w }()
-	if rng == nil {
-		rng = w.rng
-	}
-	return w.sample(dst, n, rng, s.known)
+	r := s.reqs.Get().(*request)
+	r.dst, r.n, r.rng = dst, n, rng
+	s.queued.Add(int64(n))
+	s.queue <- r
+	err := s.wait(r)
+	r.dst, r.rng = nil, nil
+	s.reqs.Put(r)
+	return err
 }
 
-// get returns an idle worker, or makes one if fewer than s.workers exist,
-// or waits for one.
-func (s *Sampler) get() *worker {
-	select {
-	case w := <-s.idle:
-		return w
-	default:
-	}
-	select {
-	case w := <-s.idle:
-		return w
-	case s.made <- struct{}{}:
-		return newWorker(s.model, rand.New(rand.NewPCG(s.seed, s.count.Add(1)-1)))
-	}
-}
-
-// worker is one rollout at a time: a clone of the network and buffers.
-type worker struct {
-	loop  gfn.Sampler
-	actor actor
-	pb    gfn.BackwardScorer
-	tape  autograd.Tape
-	batch gfn.Batch
-	rng   *rand.Rand
-	spec  gfn.Spec
-}
-
-func newWorker(m *Model, rng *rand.Rand) *worker {
-	w := &worker{rng: rng, spec: m.Env.Spec()}
-	w.loop.Env, w.pb.Env = m.Env, m.Env
-	var eval gfn.Evaluator
-	if m.Q != nil {
-		eval = &softrl.SoftPolicy{Env: m.Env, Q: m.Q.Clone(), Lambda: m.Lambda}
-	} else {
-		p := m.Policy.Clone()
-		eval, w.pb.PB = p, p.Backward()
-	}
-	w.actor.uq = softrl.UniqueQ{QFunction: evaluatorQ{eval}, StateDim: w.spec.StateDim}
-	return w
-}
-
-// sample runs one rollout of n trajectories into dst.
-func (w *worker) sample(dst *Samples, n int, rng *rand.Rand, knownPB bool) error {
-	b := &w.batch
-	if err := w.loop.Rollout(b, &w.actor, n, rng); err != nil {
-		return err
-	}
-	d := w.spec.StateDim
-	dst.resize(n, d)
-	for i := 0; i < n; i++ {
-		copy(dst.States[i*d:(i+1)*d], b.Terminal(i))
-		dst.LogReward[i], dst.LogPF[i], dst.Len[i], dst.LogPB[i] = b.LogReward[i], w.actor.logPF[i], b.Len[i], 0
-	}
-	if !knownPB {
-		for i := range dst.LogPB {
-			dst.LogPB[i] = math.NaN()
+// wait returns the result of r, running rollouts of the queued calls while
+// r is queued and a worker may start: when no rollout runs, or when more
+// than a rollout's worth of trajectories is waiting. Starting a second
+// rollout for the few calls that arrive while one runs would halve the size
+// of both; waiting for the first to end makes one large rollout instead.
+func (s *Sampler) wait(r *request) error {
+	for {
+		select {
+		case err := <-r.done:
+			return err
+		default:
 		}
-		return nil
-	}
-	w.tape.Reset()
-	lpb := w.pb.Batch(&w.tape, b).Value.RawMatrix().Data
-	for j, l := range lpb[:b.M()] {
-		dst.LogPB[b.Traj[j]] += l
-	}
-	return nil
-}
-
-// actor draws each action from the model's P_F, evaluating each distinct
-// state of a step once, and sums log P_F of the actions of each trajectory.
-type actor struct {
-	uq    softrl.UniqueQ
-	tape  autograd.Tape
-	w     []float64
-	logPF []float64 // [n] per trajectory
-}
-
-var _ gfn.RolloutStarter = (*actor)(nil)
-
-func (a *actor) StartRollout(n int) {
-	a.logPF = scratch.Resize(a.logPF, n)
-	clear(a.logPF)
-}
-
-func (a *actor) Act(acts []int, states []int, mask []bool, ids []int, rng *rand.Rand) error {
-	n := len(acts)
-	a.tape.Reset()
-	lp := a.uq.Q(&a.tape, states, n) // [n×A] log P_F
-	_, na := lp.Dims()
-	v := lp.Value.RawMatrix().Data
-	a.w = scratch.Resize(a.w, na)
-	for r := range acts {
-		row := v[r*na : (r+1)*na]
-		act := gfn.DrawSoftmax(rng, a.w, row, mask[r*na:(r+1)*na], 1, 0)
-		if act < 0 {
-			d := a.uq.StateDim
-			return fmt.Errorf("model: non-finite log P_F at state %v: %v", states[r*d:(r+1)*d], row)
+		if len(s.queue) == 0 {
+			return <-r.done // a worker has taken r: the result is on its way
 		}
-		acts[r] = act
-		a.logPF[ids[r]] += row[act]
+		// Let the goroutines that are ready to run join the queue first: a
+		// caller that has just finished a rollout would otherwise start the
+		// next with its own call alone before they run.
+		runtime.Gosched()
+		if s.running.Load() > 0 && s.queued.Load() < int64(s.maxBatch) {
+			select {
+			case err := <-r.done:
+				return err
+			case <-s.freed:
+				continue
+			}
+		}
+		var w *worker
+		select {
+		case err := <-r.done:
+			return err
+		case w = <-s.idle:
+		case s.made <- struct{}{}:
+			w = newWorker(s.model, rand.New(rand.NewPCG(s.seed, s.count.Add(1)-1)))
+		}
+		s.running.Add(1)
+		s.runQueued(w)
+		s.running.Add(-1)
+		s.idle <- w
+		select {
+		case s.freed <- struct{}{}:
+		default:
+		}
 	}
-	return nil
 }
 
-// evaluatorQ is the log P_F of an evaluator as a softrl.QFunction, so that
-// softrl.UniqueQ evaluates each distinct state once.
-type evaluatorQ struct{ gfn.Evaluator }
-
-func (e evaluatorQ) Q(t *autograd.Tape, states []int, n int) *autograd.Node {
-	lp, _ := e.Evaluate(t, states, n)
-	return lp
+// runQueued takes the calls queued now, up to about maxBatch trajectories,
+// runs them as one rollout on w and answers them.
+func (s *Sampler) runQueued(w *worker) {
+	reqs, n := w.reqs[:0], 0
+	for n < s.maxBatch {
+		select {
+		case r := <-s.queue:
+			reqs, n = append(reqs, r), n+r.n
+			s.queued.Add(-int64(r.n))
+			continue
+		default:
+		}
+		break
+	}
+	if len(reqs) == 0 {
+		return
+	}
+	s.rollouts.Add(1)
+	s.calls.Add(int64(len(reqs)))
+	err := w.run(reqs, n, s.known)
+	for i, r := range reqs {
+		r.done <- err
+		reqs[i] = nil
+	}
+	w.reqs = reqs[:0]
 }
-
-func (evaluatorQ) Params() []*autograd.Node { return nil }

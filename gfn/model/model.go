@@ -54,7 +54,8 @@ type Model struct {
 	// not known to the model.
 	Backward string
 	// Provenance records how the model was trained: the algorithm's
-	// settings, "iteration", "trajectories", "seed" and "toolkit".
+	// settings, "iteration", "trained_trajectories", "seed"
+	// and "toolkit" (train.Trainer.Provenance).
 	Provenance []gfn.Setting
 }
 

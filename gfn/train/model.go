@@ -25,12 +25,13 @@ type ModelWriter interface {
 // Provenance returns what a model file records of how its model was
 // trained: the trainer's settings (the environment's with the prefix
 // "env.", the algorithm's and the window), then "iteration",
-// "trajectories", "seed" and "toolkit" (the toolkit's version).
+// "trained_trajectories", "seed" and "toolkit" (the toolkit's version);
+// the algorithm's own "trajectories" is per iteration.
 func (tr *Trainer) Provenance() []gfn.Setting {
 	p := append([]gfn.Setting(nil), tr.settings...)
 	return append(p,
 		gfn.Setting{Key: "iteration", Value: strconv.Itoa(tr.iter)},
-		gfn.Setting{Key: "trajectories", Value: strconv.Itoa(tr.trajs)},
+		gfn.Setting{Key: "trained_trajectories", Value: strconv.Itoa(tr.trajs)},
 		gfn.Setting{Key: "seed", Value: strconv.FormatUint(tr.seed, 10)},
 		gfn.Setting{Key: "toolkit", Value: modelfile.ToolkitVersion()})
 }

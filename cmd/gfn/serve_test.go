@@ -237,3 +237,59 @@ func TestServeShutdown(t *testing.T) {
 		t.Error("the server still answers after the shutdown")
 	}
 }
+
+// TestSampleEvalModelFile checks that gfn sample and gfn eval read a model
+// file as they read the checkpoint it was written with: the same samples,
+// the same exact metrics.
+func TestSampleEvalModelFile(t *testing.T) {
+	dir := trainRun(t)
+	file := filepath.Join(dir, modelFile)
+	_, fromCkpt, _ := gfnRun(t, "sample", "-checkpoint", dir, "-n", "30", "-seed", "4")
+	code, fromModel, stderr := gfnRun(t, "sample", "-checkpoint", file, "-n", "30", "-seed", "4")
+	if code != 0 {
+		t.Fatalf("sample: %s", stderr)
+	}
+	checkSamples(t, fromModel, 30, 2, 4)
+	if fromModel != fromCkpt {
+		t.Errorf("the model file sampled\n%s\nthe checkpoint\n%s", fromModel, fromCkpt)
+	}
+	var a, b map[string]any
+	_, ej, _ := gfnRun(t, "eval", "-checkpoint", dir, "-json")
+	json.Unmarshal([]byte(ej), &a)
+	code, ej, stderr = gfnRun(t, "eval", "-checkpoint", file, "-json")
+	if code != 0 {
+		t.Fatalf("eval: %s", stderr)
+	}
+	json.Unmarshal([]byte(ej), &b)
+	for _, k := range []string{"iter", "trajectories", "l1", "kl", "logz", "true_logz"} {
+		if a[k] != b[k] {
+			t.Errorf("%s: %v from the checkpoint, %v from the model file", k, a[k], b[k])
+		}
+	}
+	code, text, _ := gfnRun(t, "eval", "-checkpoint", file)
+	if code != 0 || !strings.Contains(text, "model         TB on a 4×4 hypergrid (standard reward), 20 iterations, 320 trajectories") {
+		t.Errorf("eval: %q", text)
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	dir := trainRun(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve"}, "-model is required"},
+		{[]string{"serve", "-model", dir, "-max-n", "0"}, "-max-n must be in [1, 1000000]"},
+		{[]string{"serve", "-model", dir, "-workers", "-1"}, "-workers must be in [0, 1024]"},
+		{[]string{"serve", "-model", dir, "-timeout", "0s"}, "-timeout must be positive"},
+		{[]string{"serve", "-model", filepath.Join(dir, "metrics.jsonl")}, "not a training checkpoint"},
+		{[]string{"serve", "-model", dir, "-addr", "256.0.0.1:1"}, "256.0.0.1"},
+	} {
+		code, _, stderr := gfnRun(t, c.args...)
+		checkOneLineError(t, c.args, code, stderr, c.want)
+	}
+	code, stdout, _ := gfnRun(t, "serve", "-h")
+	if code != 0 || !strings.Contains(stdout, "-max-n") {
+		t.Errorf("serve -h: %d %q", code, stdout)
+	}
+}

@@ -30,6 +30,10 @@
 //   - gfn/train: the training loop (Trainer) that drives any Algorithm and
 //     owns the random source, the counters, the empirical window, evaluation,
 //     checkpoints and sampling.
+//   - gfn/model: a trained model as one self-describing file (Load, and
+//     Trainer.SaveModel to write it) and a Sampler of it that any number of
+//     goroutines share: how a service embeds a model. Environments are
+//     rebuilt from the file by name (RegisterEnv, NewEnv).
 //
 // # Objects
 //
@@ -88,7 +92,8 @@
 // safe for concurrent use, and each *rand.Rand is used by one goroutine.
 // Scores and nodes returned on a tape are valid until that tape is Reset.
 // An environment's methods are called from one goroutine at a time, except
-// with onpolicy.Algorithm.Workers, which calls them from several goroutines
-// at once: an Env used so must be safe for concurrent use (a pure function of
-// its arguments, or one that guards its scratch).
+// with onpolicy.Algorithm.Workers and gfn/model's Sampler, which call them
+// from several goroutines at once: an Env used so must be safe for
+// concurrent use (a pure function of its arguments, or one that guards its
+// scratch). gfn/model's Sampler is the one type here safe for concurrent use.
 package gfn

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -169,7 +170,6 @@ func (s *trainerSession) Step() (stepStats, error) {
 
 func (s *trainerSession) Iter() int                { return s.tr.Iter() }
 func (s *trainerSession) Trajectories() int        { return s.tr.Trajectories() }
-func (s *trainerSession) Save(path string) error   { return s.tr.Save(path) }
 func (s *trainerSession) Load(path string) error   { return s.tr.Load(path) }
 func (s *trainerSession) StateDim() int            { return s.env.D }
 func (s *trainerSession) StateAt(dst []int, i int) { s.env.StateAt(dst, i) }
@@ -198,4 +198,12 @@ func (s *trainerSession) Sample(dst []int, n int, seed uint64) error {
 		copy(dst[i*d:(i+1)*d], s.batch.Terminal(i))
 	}
 	return nil
+}
+
+// Save writes the checkpoint to path and the model file beside it.
+func (s *trainerSession) Save(path string) error {
+	if err := s.tr.Save(path); err != nil {
+		return err
+	}
+	return s.tr.SaveModel(filepath.Join(filepath.Dir(path), modelFile))
 }

@@ -17,6 +17,7 @@ Usage:
   gfn sample -checkpoint F -n N     print N samples of a trained model, one state per line
   gfn eval -checkpoint F            print how close a trained model is to the reward distribution
   gfn compare -out F.png RUN_DIR... overlay a metric of several runs (gfn compare -h for the flags)
+  gfn serve -model F [-addr A]      serve samples of a trained model over HTTP (gfn serve -h for the flags)
 `
 
 // run runs the command line args and returns the exit status: 0 on
@@ -36,11 +37,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cmd = cmdEval
 	case "compare":
 		cmd = cmdCompare
+	case "serve":
+		cmd = cmdServe
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "gfn: unknown command %q (want train, sample, eval or compare)\n", args[0])
+		fmt.Fprintf(stderr, "gfn: unknown command %q (want train, sample, eval, compare or serve)\n", args[0])
 		return 2
 	}
 	err := cmd(args[1:], stdout, stderr)
@@ -83,6 +86,8 @@ func printFlags(w io.Writer, name string) {
 		fs, _ = newSampleFlagSet()
 	case "compare":
 		fs, _ = newCompareFlagSet()
+	case "serve":
+		fs, _ = newServeFlagSet()
 	default:
 		fs, _ = newEvalFlagSet()
 	}

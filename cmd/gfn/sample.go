@@ -25,7 +25,7 @@ func newSampleFlagSet() (*flag.FlagSet, *sampleFlags) {
 	f := &sampleFlags{}
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.checkpoint, "checkpoint", "", "checkpoint file, or the run directory holding it")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "checkpoint or model file, or the run directory holding it")
 	fs.IntVar(&f.n, "n", 10, "number of samples")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed")
 	return fs, f
@@ -81,7 +81,7 @@ func newEvalFlagSet() (*flag.FlagSet, *evalFlags) {
 	f := &evalFlags{}
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.checkpoint, "checkpoint", "", "checkpoint file, or the run directory holding it")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "checkpoint or model file, or the run directory holding it")
 	fs.BoolVar(&f.json, "json", false, "print the metrics as one JSON object")
 	return fs, f
 }
@@ -151,7 +151,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // loadSession rebuilds the model saved at path (a checkpoint file, or the
-// run directory holding one) from the config.json beside it.
+// run directory holding one) from the config.json beside it, or loads a
+// model file (given, or in a run directory without a checkpoint).
 func loadSession(path string) (session, *config, error) {
 	if path == "" {
 		return nil, nil, badUsage(errors.New("-checkpoint is required"))
@@ -161,10 +162,15 @@ func loadSession(path string) (session, *config, error) {
 		return nil, nil, err
 	}
 	if fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, checkpointFile)); err != nil && isModelFile(filepath.Join(path, modelFile)) {
+			return loadModelSession(filepath.Join(path, modelFile))
+		}
 		path = filepath.Join(path, checkpointFile)
 		if _, err := os.Stat(path); err != nil {
 			return nil, nil, err
 		}
+	} else if isModelFile(path) {
+		return loadModelSession(path)
 	}
 	cfg, err := readConfig(filepath.Dir(path))
 	if err != nil {

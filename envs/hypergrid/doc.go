@@ -11,4 +11,9 @@
 //
 // The network input is K-hot: one one-hot vector of width H per coordinate,
 // D·H wide, with a one at i·H + xᵢ.
+//
+// Importing the package registers the environment under the name
+// "hypergrid" (gfn.RegisterEnv), so that a model file rebuilds it from its
+// settings (FromSettings). Its methods are pure functions of their
+// arguments: an Env is safe for concurrent use.
 package hypergrid

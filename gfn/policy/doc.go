@@ -20,6 +20,7 @@
 //
 // Replica gives another goroutine a policy that shares the weights and has
 // gradients of its own, which is how onpolicy.Algorithm.Workers splits an
-// iteration. A Policy, an Actor and a Sampler keep scratch buffers and are
+// iteration; Clone gives a deep copy, for a goroutine that samples a model
+// of its own. A Policy, an Actor and a Sampler keep scratch buffers and are
 // not safe for concurrent use.
 package policy

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -479,3 +480,14 @@ func (a *Algorithm) UnmarshalBinary(data []byte) error {
 
 // LearnedBackward returns the trained P_B (train.BackwardLearner).
 func (a *Algorithm) LearnedBackward() gfn.Backward { return a.pb }
+
+// WriteModel writes the forward algorithm's model file (train.ModelWriter):
+// the model that samples. With a P_B head on the forward policy's trunk the
+// file holds it, as the policy's learned backward policy.
+func (a *Algorithm) WriteModel(w io.Writer, provenance []gfn.Setting) error {
+	mw, ok := a.Forward.(train.ModelWriter)
+	if !ok {
+		return fmt.Errorf("tlm: the forward algorithm %T cannot write a model file", a.Forward)
+	}
+	return mw.WriteModel(w, provenance)
+}

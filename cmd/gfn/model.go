@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/gogfn/gogfn/envs/hypergrid"
+	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/model"
+)
+
+// modelFile is the model file in a run directory: gfn train writes it
+// beside the checkpoint, and gfn sample, eval and serve read it.
+const modelFile = "model.gfn"
+
+// isModelFile reports whether the file at path begins as a model file.
+func isModelFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	_, err = io.ReadFull(f, head)
+	return err == nil && model.IsModelFile(head)
+}
+
+// openModel loads the model at path: a model file, a run directory (its
+// model file, or else its checkpoint), or a checkpoint file, rebuilt from
+// the config.json beside it.
+func openModel(path string) (*model.Model, error) {
+	if path == "" {
+		return nil, badUsage(errors.New("-model is required"))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		if p := filepath.Join(path, modelFile); isModelFile(p) {
+			return model.Load(p, nil)
+		}
+	} else if isModelFile(path) {
+		return model.Load(path, nil)
+	}
+	s, _, err := loadSession(path)
+	if err != nil {
+		return nil, err
+	}
+	ts, ok := s.(*trainerSession)
+	if !ok {
+		return nil, fmt.Errorf("%s: the checkpoint holds no model of the library", path)
+	}
+	var b bytes.Buffer
+	if err := ts.tr.WriteModel(&b); err != nil {
+		return nil, err
+	}
+	return model.Read(b.Bytes(), nil)
+}
+
+// modelSession is a model file seen as a finished session, for gfn sample
+// and gfn eval: it evaluates and samples, and trains no further.
+type modelSession struct {
+	m       *model.Model
+	env     *hypergrid.Env
+	sampler *model.Sampler
+	out     model.Samples
+}
+
+// loadModelSession returns the session and the config (rebuilt from the
+// file's settings and provenance) of a hypergrid model file.
+func loadModelSession(path string) (session, *config, error) {
+	m, err := model.Load(path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, ok := m.Env.(*hypergrid.Env)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: a model of %T; gfn sample and eval read hypergrid models", path, m.Env)
+	}
+	cfg := &config{Version: configVersion, Env: "hypergrid", NDim: env.D, Height: env.H, Reward: "custom",
+		R0: env.R.R0, R1: env.R.R1, R2: env.R.R2}
+	for name, r := range rewards {
+		if r == [3]float64{env.R.R0, env.R.R1, env.R.R2} {
+			cfg.Reward = name
+		}
+	}
+	cfg.Loss, _ = gfn.Lookup(m.Provenance, "algorithm")
+	obj, _ := gfn.Lookup(m.Provenance, "objective")
+	for _, a := range algorithms {
+		if a.objective != nil && fmt.Sprintf("%T", a.objective(cfg)) == obj {
+			cfg.Loss = a.name
+		}
+	}
+	return &modelSession{m: m, env: env, sampler: model.NewSampler(m, model.SamplerConfig{Workers: 1})}, cfg, nil
+}
+
+func (s *modelSession) Step() (stepStats, error) {
+	return stepStats{}, errors.New("a model file cannot be trained")
+}
+func (s *modelSession) Save(string) error { return errors.New("a model file cannot be checkpointed") }
+func (s *modelSession) Load(string) error { return errors.New("a model file is not a checkpoint") }
+func (s *modelSession) StateDim() int     { return s.env.D }
+func (s *modelSession) StateAt(dst []int, i int) {
+	s.env.StateAt(dst, i)
+}
+func (s *modelSession) Iter() int         { return s.provenance("iteration") }
+func (s *modelSession) Trajectories() int { return s.provenance("trained_trajectories") }
+
+func (s *modelSession) provenance(key string) int {
+	v, _ := gfn.Lookup(s.m.Provenance, key)
+	n, _ := strconv.Atoi(v)
+	return n
+}
+
+// Evaluate returns the exact metrics of the model; a model file keeps no
+// training samples, so the empirical ones are unknown.
+func (s *modelSession) Evaluate() (evaluation, error) {
+	target, logZ := gfn.TargetDistribution(s.env)
+	learned := gfn.ExactDistribution(s.env, s.m.Evaluator())
+	d := gfn.Compare(learned, target)
+	e := evaluation{L1: d.L1, L1Mean: d.L1Mean, KL: d.KL, JSD: d.JSD, LogZ: s.m.LogZ, TrueLogZ: logZ,
+		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1, Target: target, Learned: learned}
+	if math.IsNaN(d.L1) {
+		return e, errors.New("the model's exact distribution is not finite (a diverged model)")
+	}
+	return e, nil
+}
+
+func (s *modelSession) Sample(dst []int, n int, seed uint64) error {
+	if err := s.sampler.Sample(&s.out, n, rand.New(rand.NewPCG(seed, seed))); err != nil {
+		return err
+	}
+	copy(dst, s.out.States[:n*s.env.D])
+	return nil
+}

@@ -18,8 +18,11 @@
 //     samplers), gfn/objective (TB, DB, modified DB, SubTB(λ), FM,
 //     log-partition variance), gfn/onpolicy (training a policy with any
 //     objective), gfn/softrl (Soft DQN and Munchausen DQN with prioritized
-//     replay) and gfn/train (the one training loop: evaluation, checkpoints,
-//     sampling).
+//     replay), gfn/train (the one training loop: evaluation, checkpoints,
+//     sampling), gfn/tlm (trajectory likelihood maximisation of P_B around
+//     any forward algorithm) and gfn/model (a trained model as one
+//     self-describing file, and a Sampler any number of goroutines share;
+//     gfn serve is its HTTP service).
 //   - envs: built-in environments (hypergrid), and envs/envtest to check your own.
 //   - cmd/gfn: the command-line program that trains, samples and evaluates.
 //   - bench: the benchmarks (go test -bench . -benchmem ./bench/).

@@ -10,7 +10,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/gogfn/gogfn/autograd"
-	_ "github.com/gogfn/gogfn/envs/hypergrid" // the built-in environments register themselves
+	_ "github.com/gogfn/gogfn/envs/bitseq" // the built-in environments register themselves
+	_ "github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/gfn/policy"
 	"github.com/gogfn/gogfn/gfn/softrl"

@@ -214,3 +214,14 @@ func drawLog(rng *rand.Rand, logp []float64) int {
 	}
 	return last
 }
+
+// Correlation returns Spearman's ρ between the log-rewards logR of the
+// objects xs and the estimates of their log-probabilities: the papers'
+// test-set correlation of a model (TestSetter gives xs and logR).
+func (e *LogProbEstimator) Correlation(xs []State, logR []float64, rng *rand.Rand) (float64, error) {
+	got := make([]float64, len(xs))
+	if err := e.Estimate(got, xs, rng); err != nil {
+		return math.NaN(), err
+	}
+	return Spearman(logR, got), nil
+}

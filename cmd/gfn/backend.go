@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/gogfn/gogfn/envs/bitseq"
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/gfn/objective"
@@ -68,7 +70,10 @@ var newSession = newLibrarySession
 // newLibrarySession returns a session of the library's train.Trainer with
 // the algorithm the config names.
 func newLibrarySession(cfg *config) (session, error) {
-	env := hypergrid.New(cfg.NDim, cfg.Height, hypergrid.Reward{R0: cfg.R0, R1: cfg.R1, R2: cfg.R2})
+	env, err := newEnv(cfg)
+	if err != nil {
+		return nil, err
+	}
 	alg, err := newAlgorithm(cfg, env)
 	if err != nil {
 		return nil, err
@@ -77,7 +82,7 @@ func newLibrarySession(cfg *config) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &trainerSession{tr: tr, env: env}, nil
+	return &trainerSession{tr: tr, env: env, dim: env.Spec().StateDim}, nil
 }
 
 // backwardPolicies lists the values of -pb, in the order of the usage text:
@@ -95,6 +100,14 @@ func tlmPB(pb string) bool     { return pb == "tlm" || pb == "pessimistic" }
 // dqnPB reports whether -pb applies to softdqn and mdqn: all but the two
 // that name a place in a policy network (tied, separate).
 func dqnPB(pb string) bool { return pb != "tied" && pb != "separate" }
+
+// newEnv returns the environment of cfg.
+func newEnv(cfg *config) (gfn.Env, error) {
+	if cfg.Env == "bitseq" {
+		return bitseq.New(bitseq.Config{N: cfg.N, K: cfg.K, RunSeed: cfg.Modes == "run", Seed: uint32(cfg.Seed)})
+	}
+	return hypergrid.New(cfg.NDim, cfg.Height, hypergrid.Reward{R0: cfg.R0, R1: cfg.R1, R2: cfg.R2}), nil
+}
 
 // newAlgorithm returns the library's algorithm for cfg on env.
 func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
@@ -114,7 +127,11 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 	var fwd train.Algorithm
 	if a.objective == nil {
 		d := &softrl.DQN{Hidden: cfg.Hidden, Alpha: a.alpha, Epsilon: cfg.Epsilon, Trajectories: cfg.Batch, LR: cfg.LR,
-			Backward: fixed, BackwardLR: cfg.LRPB}
+			WeightDecay: cfg.WeightDecay, Backward: fixed, BackwardLR: cfg.LRPB}
+		if cfg.Env == "bitseq" { // the bit-sequence settings of the soft-RL code
+			d.PERAlpha, d.BetaStart, d.BetaEnd, d.ApplyWeights = 0.9, 0.1, 0.1, true
+			d.LeafCoeff, d.HardEvery, d.L0, d.LearningStarts = 5, 5, -25, 50
+		}
 		if cfg.PB == "naive" {
 			// A network of its own trained by the TD loss; its weights come
 			// from a stream of their own, so that the Q-networks' stay those
@@ -136,6 +153,7 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 			Workers:       cfg.Workers,
 			Trajectories:  cfg.Batch,
 			LR:            cfg.LR,
+			WeightDecay:   cfg.WeightDecay,
 			ObjectiveLR:   cfg.LRLogZ,
 			Epsilon:       cfg.Epsilon,
 			Temperature:   cfg.Temperature,
@@ -155,7 +173,8 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 // trainerSession is a session of train.Trainer.
 type trainerSession struct {
 	tr    *train.Trainer
-	env   *hypergrid.Env
+	env   gfn.Env
+	dim   int
 	batch gfn.Batch // for Sample
 }
 
@@ -171,19 +190,54 @@ func (s *trainerSession) Step() (stepStats, error) {
 func (s *trainerSession) Iter() int                { return s.tr.Iter() }
 func (s *trainerSession) Trajectories() int        { return s.tr.Trajectories() }
 func (s *trainerSession) Load(path string) error   { return s.tr.Load(path) }
-func (s *trainerSession) StateDim() int            { return s.env.D }
-func (s *trainerSession) StateAt(dst []int, i int) { s.env.StateAt(dst, i) }
+func (s *trainerSession) StateDim() int            { return s.dim }
+func (s *trainerSession) StateAt(dst []int, i int) { s.env.(gfn.Enumerable).StateAt(dst, i) }
+func (s *trainerSession) Format(x []int) string    { return formatState(s.env, x) }
+
+func (s *trainerSession) Correlation() (float64, float64, error) {
+	if _, ok := s.env.(gfn.TestSetter); !ok {
+		return math.NaN(), math.NaN(), nil
+	}
+	c, err := s.tr.Correlation(0)
+	return c.Uniform, c.Learned, err
+}
+
+// formatState returns the readable form of x: the environment's
+// (gfn.Formatter) when it is a string, else its integers separated by
+// spaces.
+func formatState(env gfn.Env, x []int) string {
+	if f, ok := env.(gfn.Formatter); ok && env != nil {
+		if s, ok := f.FormatState(x).(string); ok {
+			return s
+		}
+	}
+	b := make([]byte, 0, 4*len(x))
+	for k, v := range x {
+		if k > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	return string(b)
+}
 
 func (s *trainerSession) Evaluate() (evaluation, error) {
 	m, err := s.tr.Evaluate()
+	_, exact := s.env.(gfn.Enumerable)
 	e := evaluation{
 		L1: m.Exact.L1, L1Mean: m.Exact.L1Mean, KL: m.Exact.KL, JSD: m.Exact.JSD,
 		LogZ: m.LogZ, TrueLogZ: m.TrueLogZ,
 		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1,
 		Target: m.Target, Learned: m.Learned,
+		MeanLogR: m.MeanLogR, TopLogR: m.TopLogR, Exact: exact,
+	}
+	if !exact {
+		e.L1, e.L1Mean, e.KL, e.JSD = math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	}
 	if m.Trajectories > 0 {
-		e.EmpL1Mean, e.EmpKL = m.Empirical.L1Mean, m.Empirical.KL
+		if exact {
+			e.EmpL1Mean, e.EmpKL = m.Empirical.L1Mean, m.Empirical.KL
+		}
 		e.Modes, e.NumModes = m.ModesFound, m.NumModes
 	}
 	return e, err
@@ -193,7 +247,7 @@ func (s *trainerSession) Sample(dst []int, n int, seed uint64) error {
 	if err := s.tr.Sample(&s.batch, n, rand.New(rand.NewPCG(seed, seed))); err != nil {
 		return err
 	}
-	d := s.env.D
+	d := s.dim
 	for i := range n {
 		copy(dst[i*d:(i+1)*d], s.batch.Terminal(i))
 	}

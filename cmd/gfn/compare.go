@@ -200,7 +200,7 @@ func cmdCompare(args []string, stdout, _ io.Writer) error {
 func gridTitle(runs []*compareRun) string {
 	var gs []string
 	for _, c := range runs {
-		g := fmt.Sprintf("%s hypergrid (%s)", gridString(c.cfg.NDim, c.cfg.Height), c.cfg.rewardString())
+		g := strings.TrimPrefix(strings.TrimPrefix(c.cfg.envString(), "an "), "a ")
 		if !slices.Contains(gs, g) {
 			gs = append(gs, g)
 		}
@@ -240,7 +240,7 @@ func labelRuns(runs []*compareRun) {
 		return false
 	}
 	parts := []func(*config) string{
-		func(c *config) string { return gridString(c.NDim, c.Height) },
+		func(c *config) string { return c.envTag() },
 		func(c *config) string { return "ε=" + strconv.FormatFloat(c.Epsilon, 'g', -1, 64) },
 		func(c *config) string { return "P_B " + c.PB },
 		func(c *config) string { return "replay " + strconv.Itoa(c.Replay) },

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,13 +36,16 @@ const (
 type config struct {
 	Version int `json:"version"`
 
-	Env    string  `json:"env"`
-	NDim   int     `json:"ndim"`
-	Height int     `json:"height"`
-	Reward string  `json:"reward"`
-	R0     float64 `json:"r0"`
-	R1     float64 `json:"r1"`
-	R2     float64 `json:"r2"`
+	Env    string  `json:"env"` // hypergrid or bitseq
+	NDim   int     `json:"ndim,omitempty"`
+	Height int     `json:"height,omitempty"`
+	Reward string  `json:"reward,omitempty"`
+	R0     float64 `json:"r0,omitempty"`
+	R1     float64 `json:"r1,omitempty"`
+	R2     float64 `json:"r2,omitempty"`
+	N      int     `json:"n,omitempty"`     // bitseq: bits
+	K      int     `json:"k,omitempty"`     // bitseq: bits per word
+	Modes  string  `json:"modes,omitempty"` // bitseq: the mode set's seed, tlm (42) or run (the run's)
 
 	Loss        string  `json:"loss"`
 	Hidden      []int   `json:"hidden"`
@@ -56,6 +60,7 @@ type config struct {
 
 	Batch       int     `json:"batch"`
 	LR          float64 `json:"lr"`
+	WeightDecay float64 `json:"weight_decay,omitempty"`
 	LRLogZ      float64 `json:"lr_logz"`
 	Epsilon     float64 `json:"epsilon"`
 	Temperature float64 `json:"temperature"`
@@ -69,6 +74,7 @@ type trainFlags struct {
 	config
 	Iters           int
 	EvalEvery       int
+	TestEvery       int
 	CheckpointEvery int
 	Out             string
 	Resume          bool
@@ -108,13 +114,16 @@ const (
 func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.Env, "env", "hypergrid", "environment (only hypergrid for now)")
+	fs.StringVar(&f.Env, "env", "hypergrid", "environment: hypergrid or bitseq")
 	fs.IntVar(&f.NDim, "ndim", 2, "hypergrid dimension D")
 	fs.IntVar(&f.Height, "height", 8, "hypergrid side length H")
-	fs.StringVar(&f.Reward, "reward", "standard", "reward: standard, hard or custom")
+	fs.StringVar(&f.Reward, "reward", "standard", "hypergrid reward: standard, hard or custom")
 	fs.Float64Var(&f.R0, "r0", 0, "custom reward R0 (> 0; default that of standard)")
 	fs.Float64Var(&f.R1, "r1", 0, "custom reward R1 (≥ 0; default that of standard)")
 	fs.Float64Var(&f.R2, "r2", 0, "custom reward R2 (≥ 0; default that of standard)")
+	fs.IntVar(&f.N, "n", 120, "bitseq: sequence length in bits (a multiple of 8)")
+	fs.IntVar(&f.K, "k", 8, "bitseq: bits per word (a divisor of -n)")
+	fs.StringVar(&f.Modes, "modes", "tlm", "bitseq: the mode set, tlm (numpy seed 42, the TLM code's) or run (seeded with -seed, the soft-RL code's)")
 	fs.StringVar(&f.Loss, "loss", "tb", "objective or algorithm: "+lossNames())
 	fs.Func("hidden", "hidden layer `widths`, comma-separated (default 256,256)", func(s string) error {
 		h, err := parseHidden(s)
@@ -132,6 +141,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.IntVar(&f.Batch, "batch", 16, "trajectories per iteration")
 	fs.IntVar(&f.Iters, "iters", defaultIters, "training iterations (the total, when resuming)")
 	fs.Float64Var(&f.LR, "lr", 1e-3, "learning rate of the network")
+	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "Adam's decoupled weight decay (bitseq default 1e-5, hypergrid 0)")
 	fs.Float64Var(&f.LRLogZ, "lr-logz", 0.1, "learning rate of log Z")
 	// Without exploration, on-policy TB on the 8×8 grid can lock onto two of
 	// the four modes for good (seed 2 does); ε = 0.05 finds all four on
@@ -141,8 +151,9 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Float64Var(&f.Clip, "clip", 0, "gradient-norm clipping (0: none)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed")
 	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the start and the end)")
+	fs.IntVar(&f.TestEvery, "test-every", 2000, "bitseq: compute the test-set correlation at the evaluations every N iterations, and at the end (0: only at the end)")
 	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", defaultCheckpointEvery, "checkpoint every N iterations, and at the end (0: only at the end)")
-	fs.StringVar(&f.Out, "out", "", "output directory (default runs/LOSS-DxH-TIME)")
+	fs.StringVar(&f.Out, "out", "", "output directory (default runs/LOSS-ENV-TIME)")
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")
 	fs.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.BoolVar(&f.Quiet, "quiet", false, "print only the final summary")
@@ -166,14 +177,28 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	if a, ok := lookup(f.Loss); ok && a.objective == nil && !f.set["epsilon"] {
-		f.Epsilon = 0
+	a, _ := lookup(f.Loss)
+	switch {
+	case a.objective == nil && !f.set["epsilon"]:
+		f.Epsilon = 0 // Soft DQN explores through softmax(Q/λ)
+	case f.Env == "bitseq" && !f.set["epsilon"]:
+		f.Epsilon = bitseqEpsilon
 	}
-	if err := f.fillReward(); err != nil {
-		return nil, err
+	if f.Env == "bitseq" && !f.set["weight-decay"] {
+		f.WeightDecay = bitseqWeightDecay
 	}
-	if err := f.config.validate(); err != nil {
-		return nil, err
+	if !f.Resume { // a resumed run's environment is the saved one
+		if err := f.checkEnvFlags(); err != nil {
+			return nil, err
+		}
+		if f.Env == "hypergrid" {
+			if err := f.fillReward(); err != nil {
+				return nil, err
+			}
+		}
+		if err := f.config.validate(); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case f.Iters < 1:
@@ -182,13 +207,14 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 		return nil, fmt.Errorf("-eval-every must be ≥ 0, got %d", f.EvalEvery)
 	case f.CheckpointEvery < 0:
 		return nil, fmt.Errorf("-checkpoint-every must be ≥ 0, got %d", f.CheckpointEvery)
+	case f.TestEvery < 0:
+		return nil, fmt.Errorf("-test-every must be ≥ 0, got %d", f.TestEvery)
 	case f.Out == "" && f.set["out"]:
 		return nil, errors.New("-out must not be empty")
 	case f.Out == "" && f.Resume:
 		return nil, errors.New("-resume needs the -out directory of the run")
 	case f.Out == "":
-		f.Out = filepath.Join("runs", fmt.Sprintf("%s-%dx%d-%s", f.Loss, f.NDim, f.Height,
-			time.Now().Format("20060102-150405")))
+		f.Out = filepath.Join("runs", fmt.Sprintf("%s-%s-%s", f.Loss, f.envTag(), time.Now().Format("20060102-150405")))
 	}
 	return f, f.checkApplies()
 }
@@ -214,12 +240,57 @@ func (f *trainFlags) checkApplies() error {
 		{"pb-tau", tlmPB(f.PB), "-pb tlm or pessimistic"},
 		{"pb-gamma", tlmPB(f.PB), "-pb tlm or pessimistic"},
 		{"pb-past", tlmPB(f.PB), "-pb tlm or pessimistic"},
+		{"test-every", f.Env == "bitseq" || f.Resume, "-env bitseq"},
 	} {
 		if f.set[c.flag] && !c.applies {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
 		}
 	}
 	return nil
+}
+
+// The bit-sequence defaults of the papers' code that are not the library's.
+const (
+	bitseqEpsilon     = 0.001 // a uniformly random action with probability 0.001
+	bitseqWeightDecay = 1e-5  // Adam's weight decay
+)
+
+// envFlags are the flags of each environment; the others' must not be given.
+var envFlags = map[string][]string{
+	"hypergrid": {"ndim", "height", "reward", "r0", "r1", "r2"},
+	"bitseq":    {"n", "k", "modes"},
+}
+
+// checkEnvFlags refuses flags of another environment than -env, and clears
+// the other environment's defaults so that config.json holds only the
+// environment's own settings.
+func (f *trainFlags) checkEnvFlags() error {
+	own, ok := envFlags[f.Env]
+	if !ok {
+		return fmt.Errorf("unknown -env %q (want hypergrid or bitseq)", f.Env)
+	}
+	for env, names := range envFlags {
+		for _, name := range names {
+			if env != f.Env && f.set[name] && !slices.Contains(own, name) {
+				return fmt.Errorf("-%s applies only to -env %s", name, env)
+			}
+		}
+	}
+	switch f.Env {
+	case "bitseq":
+		f.NDim, f.Height, f.Reward = 0, 0, ""
+	case "hypergrid":
+		f.N, f.K, f.Modes = 0, 0, ""
+	}
+	return nil
+}
+
+// envTag names the environment in a run directory's name: 8x8, n120k8.
+func (c *config) envTag() string {
+	if c.Env == "bitseq" {
+		return fmt.Sprintf("n%dk%d", c.N, c.K)
+	}
+	return fmt.Sprintf("%dx%d", c.NDim, c.Height)
 }
 
 // fillReward resolves -reward and -r0/-r1/-r2 into R0, R1, R2.
@@ -251,29 +322,19 @@ func (c *config) validate() error {
 	switch {
 	case c.Version != configVersion:
 		return fmt.Errorf("config version %d, this program reads version %d", c.Version, configVersion)
-	case c.Env != "hypergrid":
-		return fmt.Errorf("unknown -env %q (want hypergrid)", c.Env)
-	case c.NDim < 1:
-		return fmt.Errorf("-ndim must be at least 1, got %d", c.NDim)
-	case c.Height < 2:
-		return fmt.Errorf("-height must be at least 2, got %d", c.Height)
-	case numStates(c.NDim, c.Height) > maxExactStates:
-		return fmt.Errorf("-height %d and -ndim %d give more than %d states, too many for exact evaluation",
-			c.Height, c.NDim, maxExactStates)
-	case c.NDim*c.Height > maxInput:
-		return fmt.Errorf("-ndim × -height must be at most %d (the width of the network's input), got %d",
-			maxInput, c.NDim*c.Height)
-	case c.Reward != "custom" && rewards[c.Reward] != [3]float64{} && rewards[c.Reward] != [3]float64{c.R0, c.R1, c.R2}:
-		r := rewards[c.Reward]
-		return fmt.Errorf("-reward %s has r0, r1, r2 = %g, %g, %g, not %g, %g, %g", c.Reward, r[0], r[1], r[2], c.R0, c.R1, c.R2)
-	case c.Reward != "custom" && rewards[c.Reward] == [3]float64{}:
-		return fmt.Errorf("unknown -reward %q (want standard, hard or custom)", c.Reward)
-	case !finite(c.R0) || c.R0 <= 0:
-		return fmt.Errorf("-r0 must be positive and finite, got %g", c.R0)
-	case !finite(c.R1) || c.R1 < 0:
-		return fmt.Errorf("-r1 must be ≥ 0 and finite, got %g", c.R1)
-	case !finite(c.R2) || c.R2 < 0:
-		return fmt.Errorf("-r2 must be ≥ 0 and finite, got %g", c.R2)
+	case c.Env != "hypergrid" && c.Env != "bitseq":
+		return fmt.Errorf("unknown -env %q (want hypergrid or bitseq)", c.Env)
+	}
+	var err error
+	if c.Env == "hypergrid" {
+		err = c.validateHypergrid()
+	} else {
+		err = c.validateBitseq()
+	}
+	if err != nil {
+		return err
+	}
+	switch {
 	case !knownLoss(c.Loss):
 		return fmt.Errorf("unknown -loss %q (want one of %s)", c.Loss, lossNames())
 	case len(c.Hidden) == 0:
@@ -284,6 +345,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("-batch must be in [1, %d], got %d", maxBatch, c.Batch)
 	case !finite(c.LR) || c.LR <= 0:
 		return fmt.Errorf("-lr must be positive, got %g", c.LR)
+	case !finite(c.WeightDecay) || c.WeightDecay < 0:
+		return fmt.Errorf("-weight-decay must be ≥ 0, got %g", c.WeightDecay)
 	case !finite(c.LRLogZ) || c.LRLogZ <= 0:
 		return fmt.Errorf("-lr-logz must be positive, got %g", c.LRLogZ)
 	case !(c.Epsilon >= 0 && c.Epsilon < 1):
@@ -311,6 +374,50 @@ func (c *config) validate() error {
 		if h < 1 || h > maxWidth {
 			return fmt.Errorf("-hidden widths must be in [1, %d], got %d", maxWidth, h)
 		}
+	}
+	return nil
+}
+
+// validateHypergrid reports the first invalid hypergrid setting of c.
+func (c *config) validateHypergrid() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case c.NDim < 1:
+		return fmt.Errorf("-ndim must be at least 1, got %d", c.NDim)
+	case c.Height < 2:
+		return fmt.Errorf("-height must be at least 2, got %d", c.Height)
+	case numStates(c.NDim, c.Height) > maxExactStates:
+		return fmt.Errorf("-height %d and -ndim %d give more than %d states, too many for exact evaluation",
+			c.Height, c.NDim, maxExactStates)
+	case c.NDim*c.Height > maxInput:
+		return fmt.Errorf("-ndim × -height must be at most %d (the width of the network's input), got %d",
+			maxInput, c.NDim*c.Height)
+	case c.Reward != "custom" && rewards[c.Reward] != [3]float64{} && rewards[c.Reward] != [3]float64{c.R0, c.R1, c.R2}:
+		r := rewards[c.Reward]
+		return fmt.Errorf("-reward %s has r0, r1, r2 = %g, %g, %g, not %g, %g, %g", c.Reward, r[0], r[1], r[2], c.R0, c.R1, c.R2)
+	case c.Reward != "custom" && rewards[c.Reward] == [3]float64{}:
+		return fmt.Errorf("unknown -reward %q (want standard, hard or custom)", c.Reward)
+	case !finite(c.R0) || c.R0 <= 0:
+		return fmt.Errorf("-r0 must be positive and finite, got %g", c.R0)
+	case !finite(c.R1) || c.R1 < 0:
+		return fmt.Errorf("-r1 must be ≥ 0 and finite, got %g", c.R1)
+	case !finite(c.R2) || c.R2 < 0:
+		return fmt.Errorf("-r2 must be ≥ 0 and finite, got %g", c.R2)
+	}
+	return nil
+}
+
+// validateBitseq reports the first invalid bit-sequence setting of c.
+func (c *config) validateBitseq() error {
+	switch {
+	case c.N < 8 || c.N%8 != 0 || c.N > 1024:
+		return fmt.Errorf("-n must be a multiple of 8 in [8, 1024], got %d", c.N)
+	case c.K < 1 || c.K > 12 || c.N%c.K != 0:
+		return fmt.Errorf("-k must divide -n %d and be in [1, 12], got %d", c.N, c.K)
+	case (c.N/c.K)*(1<<c.K+1) > maxInput:
+		return fmt.Errorf("-n %d and -k %d give a network input wider than %d", c.N, c.K, maxInput)
+	case c.Modes != "tlm" && c.Modes != "run":
+		return fmt.Errorf("unknown -modes %q (want tlm or run)", c.Modes)
 	}
 	return nil
 }
@@ -343,6 +450,16 @@ func parseHidden(s string) ([]int, error) {
 		h = append(h, n)
 	}
 	return h, nil
+}
+
+// envString describes the environment for people: "an 8×8 hypergrid
+// (standard reward)", "bit sequences (n = 120, k = 8)".
+func (c *config) envString() string {
+	if c.Env == "bitseq" {
+		return fmt.Sprintf("bit sequences (n = %d, k = %d)", c.N, c.K)
+	}
+	grid := gridString(c.NDim, c.Height)
+	return fmt.Sprintf("%s %s hypergrid (%s)", article(grid), grid, c.rewardString())
 }
 
 // rewardString describes the reward for people.

@@ -89,7 +89,7 @@ func (f *fakeSession) dists() (target, learned []float64, logZ float64) {
 func (f *fakeSession) Evaluate() (evaluation, error) {
 	p, q, logZ := f.dists()
 	e := evaluation{Target: p, Learned: q, TrueLogZ: logZ, LogZ: logZ + f.mix(),
-		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1}
+		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1, MeanLogR: math.NaN(), TopLogR: math.NaN(), Exact: true}
 	for i := range p {
 		e.L1 += math.Abs(p[i] - q[i])
 		e.KL += p[i] * math.Log(p[i]/q[i])
@@ -132,3 +132,7 @@ func (f *fakeSession) Sample(dst []int, n int, seed uint64) error {
 	}
 	return nil
 }
+
+func (f *fakeSession) Format(x []int) string { return formatState(nil, x) }
+
+func (f *fakeSession) Correlation() (float64, float64, error) { return math.NaN(), math.NaN(), nil }

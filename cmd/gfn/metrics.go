@@ -25,6 +25,10 @@ type record struct {
 	EmpKL        *float64 `json:"emp_kl,omitempty"`
 	Modes        *int     `json:"modes,omitempty"` // states at maximal reward visited so far
 	NumModes     *int     `json:"num_modes,omitempty"`
+	MeanLogR     *float64 `json:"mean_logr,omitempty"`     // mean log-reward of the recent training samples
+	TopLogR      *float64 `json:"top_logr,omitempty"`      // mean of their 100 best
+	Spearman     *float64 `json:"spearman,omitempty"`      // test-set ρ(log R, estimated log P), uniform P_B
+	SpearmanPB   *float64 `json:"spearman_pb,omitempty"`   // the same with the learned P_B
 	BackwardLoss *float64 `json:"backward_loss,omitempty"` // TLM's loss, −Σ log P_B, mean since the previous record
 	BackwardGap  *float64 `json:"backward_gap,omitempty"`  // mean |log P_B − log P_B uniform| over the batches, same
 }
@@ -35,6 +39,7 @@ func newRecord(iter, traj int, seconds, itPerSec, loss float64, e *evaluation) r
 		Iter: iter, Trajectories: traj, Seconds: seconds, ItersPerSec: metric(itPerSec), Loss: finitePtr(loss),
 		L1: metric(e.L1), L1Mean: metric(e.L1Mean), KL: metric(e.KL), JSD: metric(e.JSD), TrueLogZ: metric(e.TrueLogZ),
 		LogZ: finitePtr(e.LogZ), EmpL1Mean: finitePtr(e.EmpL1Mean), EmpKL: finitePtr(e.EmpKL),
+		MeanLogR: finitePtr(e.MeanLogR), TopLogR: finitePtr(e.TopLogR),
 	}
 	if e.Modes >= 0 {
 		m, n := e.Modes, e.NumModes

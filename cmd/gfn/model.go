@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/gogfn/gogfn/envs/bitseq"
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/gfn/model"
@@ -69,28 +70,38 @@ func openModel(path string) (*model.Model, error) {
 // and gfn eval: it evaluates and samples, and trains no further.
 type modelSession struct {
 	m       *model.Model
-	env     *hypergrid.Env
+	env     gfn.Env
+	dim     int
 	sampler *model.Sampler
 	out     model.Samples
 }
 
 // loadModelSession returns the session and the config (rebuilt from the
-// file's settings and provenance) of a hypergrid model file.
+// file's settings and provenance) of a model file of a hypergrid or of bit
+// sequences.
 func loadModelSession(path string) (session, *config, error) {
 	m, err := model.Load(path, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	env, ok := m.Env.(*hypergrid.Env)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s: a model of %T; gfn sample and eval read hypergrid models", path, m.Env)
-	}
-	cfg := &config{Version: configVersion, Env: "hypergrid", NDim: env.D, Height: env.H, Reward: "custom",
-		R0: env.R.R0, R1: env.R.R1, R2: env.R.R2}
-	for name, r := range rewards {
-		if r == [3]float64{env.R.R0, env.R.R1, env.R.R2} {
-			cfg.Reward = name
+	cfg := &config{Version: configVersion}
+	switch env := m.Env.(type) {
+	case *hypergrid.Env:
+		cfg.Env, cfg.NDim, cfg.Height, cfg.Reward = "hypergrid", env.D, env.H, "custom"
+		cfg.R0, cfg.R1, cfg.R2 = env.R.R0, env.R.R1, env.R.R2
+		for name, r := range rewards {
+			if r == [3]float64{env.R.R0, env.R.R1, env.R.R2} {
+				cfg.Reward = name
+			}
 		}
+	case *bitseq.Env:
+		c := env.Config()
+		cfg.Env, cfg.N, cfg.K, cfg.Modes = "bitseq", c.N, c.K, "tlm"
+		if c.RunSeed {
+			cfg.Modes = "run"
+		}
+	default:
+		return nil, nil, fmt.Errorf("%s: a model of %T; gfn sample and eval read hypergrid and bitseq models", path, m.Env)
 	}
 	cfg.Loss, _ = gfn.Lookup(m.Provenance, "algorithm")
 	obj, _ := gfn.Lookup(m.Provenance, "objective")
@@ -99,7 +110,7 @@ func loadModelSession(path string) (session, *config, error) {
 			cfg.Loss = a.name
 		}
 	}
-	return &modelSession{m: m, env: env, sampler: model.NewSampler(m, model.SamplerConfig{Workers: 1})}, cfg, nil
+	return &modelSession{m: m, env: m.Env, dim: m.Env.Spec().StateDim, sampler: model.NewSampler(m, model.SamplerConfig{Workers: 1})}, cfg, nil
 }
 
 func (s *modelSession) Step() (stepStats, error) {
@@ -107,9 +118,33 @@ func (s *modelSession) Step() (stepStats, error) {
 }
 func (s *modelSession) Save(string) error { return errors.New("a model file cannot be checkpointed") }
 func (s *modelSession) Load(string) error { return errors.New("a model file is not a checkpoint") }
-func (s *modelSession) StateDim() int     { return s.env.D }
+func (s *modelSession) StateDim() int     { return s.dim }
 func (s *modelSession) StateAt(dst []int, i int) {
-	s.env.StateAt(dst, i)
+	s.env.(gfn.Enumerable).StateAt(dst, i)
+}
+func (s *modelSession) Format(x []int) string { return formatState(s.env, x) }
+
+// Correlation computes the test-set correlation of the model with the
+// uniform P_B and its own learned one, with a fixed seed.
+func (s *modelSession) Correlation() (float64, float64, error) {
+	ts, ok := s.env.(gfn.TestSetter)
+	rev, ok2 := s.env.(gfn.Reversible)
+	if !ok || !ok2 {
+		return math.NaN(), math.NaN(), nil
+	}
+	xs, logR := ts.TestObjects()
+	rng := rand.New(rand.NewPCG(1, 0xc0))
+	est := gfn.LogProbEstimator{Env: rev, Model: s.m.Evaluator()}
+	u, err := est.Correlation(xs, logR, rng)
+	if err != nil {
+		return u, math.NaN(), err
+	}
+	l := math.NaN()
+	if s.m.Policy != nil && s.m.Policy.LearnedBackward() != nil {
+		est.PB = s.m.Policy.LearnedBackward()
+		l, err = est.Correlation(xs, logR, rng)
+	}
+	return u, l, err
 }
 func (s *modelSession) Iter() int         { return s.provenance("iteration") }
 func (s *modelSession) Trajectories() int { return s.provenance("trained_trajectories") }
@@ -120,14 +155,22 @@ func (s *modelSession) provenance(key string) int {
 	return n
 }
 
-// Evaluate returns the exact metrics of the model; a model file keeps no
-// training samples, so the empirical ones are unknown.
+// Evaluate returns the exact metrics of the model (of an Enumerable
+// environment); a model file keeps no training samples, so the empirical
+// ones are unknown.
 func (s *modelSession) Evaluate() (evaluation, error) {
-	target, logZ := gfn.TargetDistribution(s.env)
-	learned := gfn.ExactDistribution(s.env, s.m.Evaluator())
+	e := evaluation{L1: math.NaN(), L1Mean: math.NaN(), KL: math.NaN(), JSD: math.NaN(), LogZ: s.m.LogZ,
+		TrueLogZ: math.NaN(), EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1,
+		MeanLogR: math.NaN(), TopLogR: math.NaN()}
+	enum, ok := s.env.(gfn.Enumerable)
+	if !ok {
+		return e, nil
+	}
+	target, logZ := gfn.TargetDistribution(enum)
+	learned := gfn.ExactDistribution(enum, s.m.Evaluator())
 	d := gfn.Compare(learned, target)
-	e := evaluation{L1: d.L1, L1Mean: d.L1Mean, KL: d.KL, JSD: d.JSD, LogZ: s.m.LogZ, TrueLogZ: logZ,
-		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1, Target: target, Learned: learned}
+	e.L1, e.L1Mean, e.KL, e.JSD, e.TrueLogZ = d.L1, d.L1Mean, d.KL, d.JSD, logZ
+	e.Target, e.Learned, e.Exact = target, learned, true
 	if math.IsNaN(d.L1) {
 		return e, errors.New("the model's exact distribution is not finite (a diverged model)")
 	}
@@ -138,6 +181,6 @@ func (s *modelSession) Sample(dst []int, n int, seed uint64) error {
 	if err := s.sampler.Sample(&s.out, n, rand.New(rand.NewPCG(seed, seed))); err != nil {
 		return err
 	}
-	copy(dst, s.out.States[:n*s.env.D])
+	copy(dst, s.out.States[:n*s.dim])
 	return nil
 }

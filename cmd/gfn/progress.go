@@ -96,9 +96,25 @@ func (p *progress) draw(line string) {
 
 // formatEval formats the metrics of an evaluation for the progress line.
 func formatEval(r *record) string {
-	s := fmt.Sprintf("L1 %.4f  KL %.4f", r.L1, r.KL)
+	var s string
+	if !math.IsNaN(float64(r.L1)) {
+		s = fmt.Sprintf("L1 %.4f  KL %.4f", r.L1, r.KL)
+	}
+	if r.Modes != nil && r.NumModes != nil && math.IsNaN(float64(r.L1)) {
+		s += fmt.Sprintf("modes %d/%d", *r.Modes, *r.NumModes)
+	}
+	if r.MeanLogR != nil && r.TopLogR != nil {
+		s += fmt.Sprintf("  logR %.2f top %.2f", *r.MeanLogR, *r.TopLogR)
+	}
+	if r.Spearman != nil {
+		s += fmt.Sprintf("  ρ %.3f", *r.Spearman)
+	}
 	if r.LogZ != nil {
-		s += fmt.Sprintf("  logZ %.3f/%.3f", *r.LogZ, r.TrueLogZ)
+		if math.IsNaN(float64(r.TrueLogZ)) {
+			s += fmt.Sprintf("  logZ %.3f", *r.LogZ)
+		} else {
+			s += fmt.Sprintf("  logZ %.3f/%.3f", *r.LogZ, r.TrueLogZ)
+		}
 	}
 	if r.EmpL1Mean != nil {
 		s += fmt.Sprintf("  emp-L1 %.2e", *r.EmpL1Mean)
@@ -112,10 +128,21 @@ func formatEval(r *record) string {
 // summary is the closing sentences of a run.
 func summary(cfg *config, r *record, iters int, elapsed time.Duration, itPerSec float64) string {
 	var b strings.Builder
-	grid := gridString(cfg.NDim, cfg.Height)
-	fmt.Fprintf(&b, "Trained %s on %s %s hypergrid (%s): %d iterations, %d trajectories, %.1f s, %.0f iterations/s.\n",
-		lossName(cfg.Loss), article(grid), grid, cfg.rewardString(), iters, r.Trajectories,
-		elapsed.Seconds(), itPerSec)
+	fmt.Fprintf(&b, "Trained %s on %s: %d iterations, %d trajectories, %.1f s, %.0f iterations/s.\n",
+		lossName(cfg.Loss), cfg.envString(), iters, r.Trajectories, elapsed.Seconds(), itPerSec)
+	if cfg.Env == "bitseq" {
+		if r.Modes != nil && r.NumModes != nil {
+			fmt.Fprintf(&b, "Its training samples found %d of the %d modes", *r.Modes, *r.NumModes)
+		}
+		if r.MeanLogR != nil && r.TopLogR != nil {
+			fmt.Fprintf(&b, "; the recent ones have mean log-reward %.2f (the best 100: %.2f)", *r.MeanLogR, *r.TopLogR)
+		}
+		if r.Spearman != nil {
+			fmt.Fprintf(&b, "; Spearman ρ(log R, log P) on the test set %.3f", *r.Spearman)
+		}
+		b.WriteString(".\n")
+		return b.String()
+	}
 	fmt.Fprintf(&b, "The sampler's exact distribution is L1 = %.4f from the target (KL %.4f): %s",
 		r.L1, r.KL, closeness(float64(r.L1)))
 	if r.LogZ != nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
 // maxSamples bounds gfn sample -n.
@@ -31,8 +30,9 @@ func newSampleFlagSet() (*flag.FlagSet, *sampleFlags) {
 	return fs, f
 }
 
-// cmdSample is gfn sample: it prints samples of a trained model, one state
-// per line, its coordinates separated by spaces.
+// cmdSample is gfn sample: it prints samples of a trained model, one per
+// line in the environment's readable form (a hypergrid cell's coordinates
+// separated by spaces, a sequence's bits).
 func cmdSample(args []string, stdout, _ io.Writer) error {
 	fs, f := newSampleFlagSet()
 	if err := parseFlags(fs, args); err != nil {
@@ -49,7 +49,6 @@ func cmdSample(args []string, stdout, _ io.Writer) error {
 	w := bufio.NewWriter(stdout)
 	const chunk = 4096
 	buf := make([]int, chunk*d)
-	line := make([]byte, 0, 64)
 	for done, i := 0, uint64(0); done < f.n; i++ {
 		n := min(chunk, f.n-done)
 		// Each chunk has its own seed, so that -n does not change the
@@ -58,14 +57,8 @@ func cmdSample(args []string, stdout, _ io.Writer) error {
 			return err
 		}
 		for j := range n {
-			line = line[:0]
-			for k, v := range buf[j*d : (j+1)*d] {
-				if k > 0 {
-					line = append(line, ' ')
-				}
-				line = strconv.AppendInt(line, int64(v), 10)
-			}
-			w.Write(append(line, '\n'))
+			w.WriteString(s.Format(buf[j*d : (j+1)*d]))
+			w.WriteByte('\n')
 		}
 		done += n
 	}
@@ -101,6 +94,13 @@ func cmdEval(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	r := newRecord(s.Iter(), s.Trajectories(), 0, 0, 0, &e)
+	if cfg.Env == "bitseq" {
+		u, l, err := s.Correlation()
+		if err != nil {
+			return err
+		}
+		r.Spearman, r.SpearmanPB = finitePtr(u), finitePtr(l)
+	}
 	if f.json {
 		out := struct {
 			Iter         int      `json:"iter"`
@@ -115,12 +115,26 @@ func cmdEval(args []string, stdout, _ io.Writer) error {
 			EmpKL        *float64 `json:"emp_kl,omitempty"`
 			Modes        *int     `json:"modes,omitempty"`
 			NumModes     *int     `json:"num_modes,omitempty"`
-		}{r.Iter, r.Trajectories, r.L1, r.L1Mean, r.KL, r.JSD, r.LogZ, r.TrueLogZ, r.EmpL1Mean, r.EmpKL, r.Modes, r.NumModes}
+			Spearman     *float64 `json:"spearman,omitempty"`
+			SpearmanPB   *float64 `json:"spearman_pb,omitempty"`
+		}{r.Iter, r.Trajectories, r.L1, r.L1Mean, r.KL, r.JSD, r.LogZ, r.TrueLogZ, r.EmpL1Mean, r.EmpKL, r.Modes, r.NumModes,
+			r.Spearman, r.SpearmanPB}
 		return json.NewEncoder(stdout).Encode(&out)
 	}
-	grid := gridString(cfg.NDim, cfg.Height)
-	fmt.Fprintf(stdout, "model         %s on %s %s hypergrid (%s), %d iterations, %d trajectories\n",
-		lossName(cfg.Loss), article(grid), grid, cfg.rewardString(), r.Iter, r.Trajectories)
+	fmt.Fprintf(stdout, "model         %s on %s, %d iterations, %d trajectories\n",
+		lossName(cfg.Loss), cfg.envString(), r.Iter, r.Trajectories)
+	if cfg.Env == "bitseq" {
+		if r.Spearman != nil {
+			fmt.Fprintf(stdout, "spearman      %-12.6g ρ(log R, estimated log P) on the %s test set, uniform P_B\n", *r.Spearman, "papers'")
+		}
+		if r.SpearmanPB != nil {
+			fmt.Fprintf(stdout, "spearman_pb   %-12.6g the same with the learned P_B\n", *r.SpearmanPB)
+		}
+		if r.LogZ != nil {
+			fmt.Fprintf(stdout, "logz          %-12.6g the model's log Z\n", *r.LogZ)
+		}
+		return nil
+	}
 	fmt.Fprintf(stdout, "l1            %-12.6g Σₓ |p(x) − p*(x)| of the sampler's exact distribution p\n", r.L1)
 	fmt.Fprintf(stdout, "l1_mean       %-12.6g the same divided by the %d states\n", r.L1Mean, numStates(cfg.NDim, cfg.Height))
 	fmt.Fprintf(stdout, "kl            %-12.6g KL(p* ‖ p)\n", r.KL)

@@ -26,6 +26,14 @@ type session interface {
 	// Sample writes n terminal states, StateDim integers each, sampled from
 	// the model with the given seed, into dst.
 	Sample(dst []int, n int, seed uint64) error
+	// Format returns the readable form of an object: the coordinates of a
+	// hypergrid cell separated by spaces, the bits of a sequence.
+	Format(x []int) string
+	// Correlation returns the papers' test-set correlation (Spearman's ρ
+	// between log R and the model's estimate of log P, with the uniform and
+	// with the learned P_B, NaN without one), or NaN, NaN when the
+	// environment has no test set.
+	Correlation() (uniform, learned float64, err error)
 }
 
 // stepStats is what an iteration measures; NaN means not measured (the loss
@@ -47,9 +55,15 @@ type evaluation struct {
 	// EmpL1Mean and EmpKL are the papers' empirical metrics over the last
 	// training samples, NaN when not available.
 	EmpL1Mean, EmpKL float64
-	// Modes is the number of states at maximal reward visited during
-	// training, or −1 when not available.
+	// Modes is the number of modes found in training (states at maximal
+	// reward of a hypergrid; the bit sequences' modes within Hamming
+	// distance 30), or −1 when not available.
 	Modes, NumModes int
+	// MeanLogR and TopLogR are the mean and top-100 mean log-rewards of the
+	// recent training samples, NaN when not available; Exact says whether
+	// the exact distances above were computed (an Enumerable environment).
+	MeanLogR, TopLogR float64
+	Exact             bool
 	// Target and Learned are the terminal distributions, by state index.
 	Target, Learned []float64
 }

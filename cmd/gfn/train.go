@@ -150,6 +150,7 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		allIter  int
 		rate     float64
 	)
+	stopped := false
 	evaluate := func() error {
 		e, err := s.Evaluate()
 		if err != nil {
@@ -157,6 +158,13 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		}
 		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss.mean(), &e)
 		r.BackwardLoss, r.BackwardGap = finitePtr(bLoss.mean()), finitePtr(bGap.mean())
+		if it := s.Iter(); cfg.Env == "bitseq" && (it == f.Iters || stopped || (f.TestEvery > 0 && it%f.TestEvery == 0)) {
+			u, l, err := s.Correlation()
+			if err != nil {
+				return err
+			}
+			r.Spearman, r.SpearmanPB = finitePtr(u), finitePtr(l)
+		}
 		if err := enc.Encode(&r); err != nil {
 			return err
 		}
@@ -170,6 +178,9 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 	checkpoint := func() error {
 		if err := s.Save(filepath.Join(f.Out, checkpointFile)); err != nil {
 			return err
+		}
+		if cfg.Env == "bitseq" {
+			return plotProgress(filepath.Join(f.Out, progressPlotFile), prev, cfg)
 		}
 		if err := plotL1(filepath.Join(f.Out, l1PlotFile), prev, cfg); err != nil {
 			return err
@@ -185,7 +196,6 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 	} else if err := evaluate(); err != nil {
 		return err
 	}
-	stopped := false
 	saved := -1 // the iteration of the last checkpoint this run wrote
 	if f.Resume {
 		saved = s.Iter()

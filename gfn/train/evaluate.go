@@ -120,19 +120,17 @@ func (tr *Trainer) Correlation(samples int) (Correlation, error) {
 	c := Correlation{Objects: len(xs), Samples: zero.Or(samples, 10), Learned: math.NaN()}
 	start := time.Now()
 	est := gfn.LogProbEstimator{Env: rev, Model: tr.alg.Model(), Samples: c.Samples}
-	got := make([]float64, len(xs))
 	rng := rand.New(rand.NewPCG(tr.seed, uint64(tr.iter)^0xc0))
-	if err := est.Estimate(got, xs, rng); err != nil {
+	var err error
+	if c.Uniform, err = est.Correlation(xs, logR, rng); err != nil {
 		return c, err
 	}
-	c.Uniform = gfn.Spearman(logR, got)
 	if bl, ok := tr.alg.(BackwardLearner); ok {
 		if pb := bl.LearnedBackward(); pb != nil {
 			est.PB = pb
-			if err := est.Estimate(got, xs, rng); err != nil {
+			if c.Learned, err = est.Correlation(xs, logR, rng); err != nil {
 				return c, err
 			}
-			c.Learned = gfn.Spearman(logR, got)
 		}
 	}
 	c.Seconds = time.Since(start).Seconds()

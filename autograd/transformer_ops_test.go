@@ -1,0 +1,350 @@
+package autograd_test
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gogfn/gogfn/autograd"
+	"github.com/gogfn/gogfn/autograd/autogradtest"
+	"gonum.org/v1/gonum/mat"
+)
+
+// attnCase is one configuration of Attention in the op table.
+type attnCase struct {
+	name        string
+	seqs, l, h  int
+	dh          int
+	valid       func(b, j int) bool // nil: no mask
+	p           float64             // dropout
+	fullyMasked bool                // some sequence has no valid key
+}
+
+var attnCases = []attnCase{
+	{name: "1x1", seqs: 1, l: 1, h: 1, dh: 1},
+	{name: "B2L3H2", seqs: 2, l: 3, h: 2, dh: 2},
+	{name: "B3L4H3dh1", seqs: 3, l: 4, h: 3, dh: 1},
+	{name: "B2L5H1dh3/masked", seqs: 2, l: 5, h: 1, dh: 3,
+		valid: func(b, j int) bool { return (j+b)%3 != 1 }},
+	{name: "B3L4H2/all-masked-sequence", seqs: 3, l: 4, h: 2, dh: 2, fullyMasked: true,
+		valid: func(b, j int) bool { return b != 1 && j != 2 }},
+	{name: "B2L4H2/dropout", seqs: 2, l: 4, h: 2, dh: 2, p: 0.3},
+	{name: "B2L4H2/masked/dropout", seqs: 2, l: 4, h: 2, dh: 2, p: 0.5,
+		valid: func(b, j int) bool { return j != b }},
+}
+
+func (c attnCase) mask() []bool {
+	if c.valid == nil {
+		return nil
+	}
+	v := make([]bool, c.seqs*c.l)
+	for b := range c.seqs {
+		for j := range c.l {
+			v[b*c.l+j] = c.valid(b, j)
+		}
+	}
+	return v
+}
+
+// transformerCases are the op-table rows of the Transformer operations:
+// LayerNorm, AddTiled, Dropout and Attention.
+func transformerCases() []opCase {
+	cs := []opCase{
+		{name: "LayerNorm", shapes: [][]dims{{{3, 5}, {1, 5}, {1, 5}}, {{6, 2}, {1, 2}, {1, 2}}, {{1, 7}, {1, 7}, {1, 7}}},
+			f:   func(tp *tape, p []*node) *node { return tp.LayerNorm(p[0], p[1], p[2], 1e-5) },
+			ref: layerNormRef},
+		{name: "LayerNorm/width-1", shapes: [][]dims{{{4, 1}, {1, 1}, {1, 1}}},
+			f:   func(tp *tape, p []*node) *node { return tp.LayerNorm(p[0], p[1], p[2], 1e-5) },
+			ref: layerNormRef},
+		{name: "LayerNorm/composed", shapes: [][]dims{{{4, 3}, {1, 3}, {1, 3}}},
+			f: func(tp *tape, p []*node) *node {
+				return tp.LayerNorm(tp.Tanh(p[0]), p[1], tp.Scale(2, p[2]), 0.1)
+			}},
+		{name: "AddTiled", shapes: [][]dims{{{6, 3}, {2, 3}}, {{3, 2}, {3, 2}}, {{4, 1}, {1, 1}}},
+			f: func(tp *tape, p []*node) *node { return tp.AddTiled(p[0], p[1]) },
+			ref: func(p []*mat.Dense) *mat.Dense {
+				l, _ := p[1].Dims()
+				return rowsRef(func(n int) int { return n }, func(i int, row, dst []float64) {
+					for j, v := range row {
+						dst[j] = v + p[1].At(i%l, j)
+					}
+				})(p)
+			}},
+		{name: "Dropout/p=0.3", shapes: one,
+			f: func(tp *tape, p []*node) *node { return tp.Dropout(p[0], 0.3, rand.New(rand.NewPCG(3, 4))) }},
+		{name: "Dropout/p=0", shapes: one,
+			f: func(tp *tape, p []*node) *node { return tp.Dropout(p[0], 0, nil) }, ref: elem(func(v float64) float64 { return v })},
+		{name: "Dropout/p=1", shapes: one,
+			f: func(tp *tape, p []*node) *node {
+				return tp.Add(p[0], tp.Dropout(p[0], 1, rand.New(rand.NewPCG(3, 4))))
+			}, ref: elem(func(v float64) float64 { return v })},
+	}
+	for _, c := range attnCases {
+		d := c.h * c.dh
+		oc := opCase{name: "Attention/" + c.name, shapes: [][]dims{{{c.seqs * c.l, 3 * d}}},
+			f: func(tp *tape, p []*node) *node {
+				var rng *rand.Rand
+				if c.p > 0 {
+					rng = rand.New(rand.NewPCG(5, 6))
+				}
+				return tp.Attention(p[0], c.l, c.h, c.mask(), c.p, rng)
+			}}
+		if c.p == 0 {
+			oc.ref = func(p []*mat.Dense) *mat.Dense { return attentionRef(p[0], c.l, c.h, c.mask()) }
+		}
+		cs = append(cs, oc)
+	}
+	return cs
+}
+
+func layerNormRef(p []*mat.Dense) *mat.Dense {
+	return rowsRef(func(n int) int { return n }, func(_ int, row, dst []float64) {
+		n := float64(len(row))
+		mu := sum(row) / n
+		var v float64
+		for _, x := range row {
+			v += (x - mu) * (x - mu) / n
+		}
+		for j, x := range row {
+			dst[j] = (x-mu)/math.Sqrt(v+1e-5)*p[1].At(0, j) + p[2].At(0, j)
+		}
+	})(p)
+}
+
+// attentionRef computes Attention without dropout by the definition, one
+// query, head and key at a time.
+func attentionRef(qkv *mat.Dense, l, h int, valid []bool) *mat.Dense {
+	n, c3 := qkv.Dims()
+	d := c3 / 3
+	dh := d / h
+	out := mat.NewDense(n, d, nil)
+	for b := 0; b < n/l; b++ {
+		for hd := range h {
+			for i := range l {
+				w := make([]float64, l)
+				var z float64
+				for j := range l {
+					if valid != nil && !valid[b*l+j] {
+						continue
+					}
+					var s float64
+					for c := range dh {
+						s += qkv.At(b*l+i, hd*dh+c) * qkv.At(b*l+j, d+hd*dh+c)
+					}
+					w[j] = math.Exp(s / math.Sqrt(float64(dh)))
+					z += w[j]
+				}
+				for c := range dh {
+					var o float64
+					for j := range l {
+						if w[j] != 0 {
+							o += w[j] / z * qkv.At(b*l+j, 2*d+hd*dh+c)
+						}
+					}
+					out.Set(b*l+i, hd*dh+c, o)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestDropoutMask checks that Dropout keeps about 1−p of the elements,
+// scales them by 1/(1−p), repeats its mask for the same seed, and that its
+// gradient passes exactly where the value does.
+func TestDropoutMask(t *testing.T) {
+	const m, n, p = 200, 50, 0.1
+	x := autograd.NewParam(mat.NewDense(m, n, nil))
+	for i := range x.Value.RawMatrix().Data {
+		x.Value.RawMatrix().Data[i] = 1 + float64(i%7)
+	}
+	var tp tape
+	out := tp.Dropout(x, p, rand.New(rand.NewPCG(1, 1)))
+	tp.Backward(tp.Sum(out))
+	kept := 0
+	xv, ov, g := x.Value.RawMatrix().Data, out.Value.RawMatrix().Data, x.Grad.RawMatrix().Data
+	for i, v := range ov {
+		switch {
+		case v == 0 && g[i] == 0:
+		case v == xv[i]*(1/(1-p)) && g[i] == 1/(1-p): // as PyTorch: x·(1/(1−p))
+			kept++
+		default:
+			t.Fatalf("element %d: x %v, out %v, grad %v", i, xv[i], v, g[i])
+		}
+	}
+	// The kept count is Binomial(10000, 0.9): sd 30.
+	if frac := float64(kept) / (m * n); math.Abs(frac-(1-p)) > 0.015 {
+		t.Errorf("kept %.4f of the elements, want %.2f", frac, 1-p)
+	}
+	var tp2 tape
+	again := tp2.Dropout(x, p, rand.New(rand.NewPCG(1, 1)))
+	if !mat.Equal(out.Value, again.Value) {
+		t.Errorf("the same seed gave a different mask")
+	}
+	if tp.Dropout(x, 0, nil) != x {
+		t.Errorf("Dropout with p = 0 is not the identity")
+	}
+}
+
+// TestAttentionMaskedKeys checks that a masked key has no influence: changing
+// its key and value leaves every output unchanged and it gets no gradient,
+// and that a sequence whose keys are all masked gives zero output.
+func TestAttentionMaskedKeys(t *testing.T) {
+	c := attnCases[4] // a sequence fully masked, key 2 masked elsewhere
+	d := c.h * c.dh
+	n := c.seqs * c.l
+	rng := rand.New(rand.NewPCG(9, 9))
+	val := mat.NewDense(n, 3*d, nil)
+	for i := range val.RawMatrix().Data {
+		val.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	run := func(v *mat.Dense) (*mat.Dense, *mat.Dense) {
+		x := autograd.NewParam(mat.DenseCopyOf(v))
+		var tp tape
+		out := tp.Attention(x, c.l, c.h, c.mask(), 0, nil)
+		w := mat.NewDense(n, d, nil)
+		for i := range w.RawMatrix().Data {
+			w.RawMatrix().Data[i] = float64(i%5) - 2
+		}
+		tp.Backward(tp.Sum(tp.Mul(out, tp.Const(w))))
+		return mat.DenseCopyOf(out.Value), x.Grad
+	}
+	out0, grad := run(val)
+	mod := mat.DenseCopyOf(val)
+	valid := c.mask()
+	for i := range n {
+		if valid[i] {
+			continue
+		}
+		for j := d; j < 3*d; j++ { // keys and values of masked positions
+			mod.Set(i, j, 100*rng.NormFloat64())
+			if grad.At(i, j) != 0 {
+				t.Errorf("masked key/value (%d, %d) has gradient %v", i, j, grad.At(i, j))
+			}
+		}
+	}
+	out1, _ := run(mod)
+	for i := range n {
+		for j := range d {
+			b := i / c.l
+			if c.valid(b, 0) || c.valid(b, 1) || c.valid(b, 3) {
+				if out0.At(i, j) != out1.At(i, j) {
+					t.Errorf("output (%d, %d) depends on a masked key: %v then %v", i, j, out0.At(i, j), out1.At(i, j))
+				}
+				continue
+			}
+			if out0.At(i, j) != 0 || out1.At(i, j) != 0 || grad.At(i, j) != 0 {
+				t.Errorf("fully masked sequence: output (%d, %d) = %v, grad %v; want 0", i, j, out0.At(i, j), grad.At(i, j))
+			}
+		}
+	}
+}
+
+// TestAttentionSequencesIndependent checks that attention over a batch of
+// sequences equals attention over each sequence alone, to the bit.
+func TestAttentionSequencesIndependent(t *testing.T) {
+	const seqs, l, h, dh = 4, 5, 2, 3
+	d := h * dh
+	rng := rand.New(rand.NewPCG(2, 3))
+	qkv := mat.NewDense(seqs*l, 3*d, nil)
+	for i := range qkv.RawMatrix().Data {
+		qkv.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	var tp tape
+	all := tp.Attention(tp.Const(qkv), l, h, nil, 0, nil)
+	for b := range seqs {
+		one := tp.Attention(tp.Const(qkv.Slice(b*l, b*l+l, 0, 3*d)), l, h, nil, 0, nil)
+		if !mat.Equal(one.Value, all.Value.Slice(b*l, b*l+l, 0, d)) {
+			t.Errorf("sequence %d alone differs from the batch", b)
+		}
+	}
+}
+
+// TestTransformerOpsPanics checks the documented panics.
+func TestTransformerOpsPanics(t *testing.T) {
+	x := autograd.NewParam(mat.NewDense(4, 6, nil))
+	row := autograd.NewParam(mat.NewDense(1, 6, nil))
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, c := range []struct {
+		name string
+		want error
+		f    func(tp *tape)
+	}{
+		{"LayerNorm/gain", autograd.ErrShape, func(tp *tape) { tp.LayerNorm(x, x, row, 1e-5) }},
+		{"LayerNorm/eps", autograd.ErrArg, func(tp *tape) { tp.LayerNorm(x, row, row, -1) }},
+		{"AddTiled/rows", autograd.ErrShape, func(tp *tape) { tp.AddTiled(x, autograd.NewParam(mat.NewDense(3, 6, nil))) }},
+		{"Dropout/p", autograd.ErrArg, func(tp *tape) { tp.Dropout(x, 1.5, rng) }},
+		{"Dropout/rng", autograd.ErrArg, func(tp *tape) { tp.Dropout(x, 0.5, nil) }},
+		{"Attention/heads", autograd.ErrShape, func(tp *tape) { tp.Attention(x, 2, 4, nil, 0, nil) }},
+		{"Attention/seqLen", autograd.ErrShape, func(tp *tape) { tp.Attention(x, 3, 1, nil, 0, nil) }},
+		{"Attention/mask", autograd.ErrShape, func(tp *tape) { tp.Attention(x, 2, 1, make([]bool, 3), 0, nil) }},
+		{"Attention/rng", autograd.ErrArg, func(tp *tape) { tp.Attention(x, 2, 1, nil, 0.1, nil) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				err, _ := recover().(error)
+				if !errors.Is(err, c.want) {
+					t.Errorf("panic %v, want %v", err, c.want)
+				}
+			}()
+			var tp tape
+			c.f(&tp)
+		})
+	}
+}
+
+// TestTransformerOpsAllocs checks that a step through every Transformer
+// operation, forward and backward with dropout and a mask, allocates nothing
+// once the tape has grown.
+func TestTransformerOpsAllocs(t *testing.T) {
+	const seqs, l, h, dh = 3, 4, 2, 4
+	d := h * dh
+	rng := rand.New(rand.NewPCG(1, 2))
+	qkvW := autograd.NewParam(mat.NewDense(d, 3*d, nil))
+	gain := autograd.NewParam(mat.NewDense(1, d, nil))
+	bias := autograd.NewParam(mat.NewDense(1, d, nil))
+	pos := autograd.NewParam(mat.NewDense(l, d, nil))
+	for _, p := range []*node{qkvW, gain, bias, pos} {
+		for i := range p.Value.RawMatrix().Data {
+			p.Value.RawMatrix().Data[i] = rng.NormFloat64()
+		}
+	}
+	valid := make([]bool, seqs*l)
+	for i := range valid {
+		valid[i] = i%3 != 1
+	}
+	in := mat.NewDense(seqs*l, d, nil)
+	var tp tape
+	step := func() {
+		tp.Reset()
+		x := tp.Dropout(tp.AddTiled(tp.Const(in), pos), 0.1, rng)
+		a := tp.Attention(tp.MatMul(x, qkvW), l, h, valid, 0.1, rng)
+		tp.Backward(tp.Sum(tp.LayerNorm(tp.Add(x, a), gain, bias, 1e-5)))
+	}
+	step()
+	if n := testing.AllocsPerRun(20, step); n != 0 {
+		t.Errorf("%v allocations per step, want 0", n)
+	}
+}
+
+// TestAttentionGradientLarge checks the gradient on the shape of the
+// bit-sequence policy's attention (8 heads of width 8) for two short
+// sequences, with a mask and dropout.
+func TestAttentionGradientLarge(t *testing.T) {
+	const seqs, l, h, dh = 2, 5, 8, 8
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := autograd.NewParam(mat.NewDense(seqs*l, 3*h*dh, nil))
+	for i := range x.Value.RawMatrix().Data {
+		x.Value.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	w := mat.NewDense(seqs*l, h*dh, nil)
+	for i := range w.RawMatrix().Data {
+		w.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	valid := []bool{true, false, true, true, true, true, true, true, false, true}
+	autogradtest.Check(t, func(tp *tape) *node {
+		a := tp.Attention(x, l, h, valid, 0.2, rand.New(rand.NewPCG(8, 8)))
+		return tp.Sum(tp.Mul(a, tp.Const(w)))
+	}, x)
+}

@@ -6,9 +6,10 @@ import (
 	"math/rand/v2"
 )
 
-// Dropout zeroes each element of x independently with probability p and
-// scales the others by 1/(1−p), so that the expected value is unchanged:
-// inverted dropout, as PyTorch's nn.Dropout in training mode. With p = 0 it
+// Dropout multiplies each element of x by 0 with probability p and by
+// 1/(1−p) otherwise, so that the expected value is unchanged: inverted
+// dropout, as PyTorch's nn.Dropout in training mode (a dropped ±Inf or NaN
+// gives NaN, as there). With p = 0 it
 // returns x itself (no new node), which is also how to turn dropout off at
 // inference; with p = 1 every element is zero.
 //
@@ -31,19 +32,10 @@ func (t *Tape) Dropout(x *Node, p float64, rng *rand.Rand) *Node {
 	}
 	out, xv, ov := t.unary(x)
 	keep := boolsOf(&out.bools, len(xv))
-	scale := 0.0
-	if p < 1 {
-		scale = 1 / (1 - p)
-	}
+	scale := dropScaleOf(p)
 	out.s0 = scale
 	dropMask(keep, p, rng.Uint64())
-	for i, v := range xv {
-		if keep[i] {
-			ov[i] = v * scale
-		} else {
-			ov[i] = 0
-		}
-	}
+	dropScale(ov, xv, keep, scale)
 	out.back = dropoutBack
 	return out
 }
@@ -51,13 +43,46 @@ func (t *Tape) Dropout(x *Node, p float64, rng *rand.Rand) *Node {
 // dropoutBack: ∂x += ∂out/(1−p) where the element was kept.
 func dropoutBack(out *Node) {
 	g := data(out.Grad)
-	xg, keep := data(out.a.Grad)[:len(g)], out.bools[:len(g)]
-	s := out.s0
-	for i, v := range g {
-		if keep[i] {
-			xg[i] += v * s
-		}
+	dropAcc(data(out.a.Grad), g, out.bools, out.s0)
+}
+
+// dropScale sets dst[i] = src[i]·scale where keep[i] and src[i]·0 (0 unless
+// src[i] is infinite or NaN, as in PyTorch) elsewhere, without branches.
+func dropScale(dst, src []float64, keep []bool, scale float64) {
+	dst, keep = dst[:len(src)], keep[:len(src)]
+	f := [2]float64{0, scale}
+	for i, v := range src {
+		dst[i] = v * f[b2u(keep[i])]
 	}
+}
+
+// dropAcc adds g[i]·scale to dst[i] where keep[i], without branches.
+func dropAcc(dst, g []float64, keep []bool, scale float64) {
+	dst, keep = dst[:len(g)], keep[:len(g)]
+	f := [2]float64{0, scale}
+	for i, v := range g {
+		dst[i] += v * f[b2u(keep[i])]
+	}
+}
+
+// b2u returns 1 for true and 0 for false; the compiler makes it a load and
+// a mask, not a branch (a dropout mask is random, so branches on it
+// mispredict).
+func b2u(b bool) uint8 {
+	var u uint8
+	if b {
+		u = 1
+	}
+	return u & 1
+}
+
+// dropScaleOf returns the factor 1/(1−p) of the elements dropout keeps, or 0
+// when p = 1 and none is kept.
+func dropScaleOf(p float64) float64 {
+	if p >= 1 {
+		return 0
+	}
+	return 1 / (1 - p)
 }
 
 // dropMask sets keep[i] to true with probability 1 − p (p rounded down to a

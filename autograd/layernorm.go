@@ -1,6 +1,9 @@
 package autograd
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // LayerNorm normalises each row of x to zero mean and unit variance and then
 // scales and shifts it, as PyTorch's nn.LayerNorm over the last dimension:
@@ -14,8 +17,29 @@ import "math"
 // It panics with ErrShape if gain or bias is not [1×n], and with ErrArg if eps
 // is negative or NaN.
 func (t *Tape) LayerNorm(x, gain, bias *Node, eps float64) *Node {
-	t.check(x, gain, bias)
+	return t.AddNorm(x, nil, gain, bias, eps, 0, nil)
+}
+
+// AddNorm returns LayerNorm(x + Dropout(y, p), gain, bias, eps): the "add &
+// norm" step that closes each sub-layer of a post-norm Transformer layer,
+// where x is the sub-layer's input and y its output (Vaswani et al. 2017,
+// §5.4). It gives the same numbers as the three operations it fuses, with one
+// node instead of three, so a recorded step holds less memory. y may be nil
+// (plain LayerNorm); with p = 0 there is no dropout and rng may be nil (see
+// Dropout for p > 0).
+//
+// It panics with ErrShape if y is not nil and not x's shape, or gain or bias
+// is not [1×n]; with ErrArg if eps is negative or NaN, p is outside [0, 1] or
+// rng is nil while p > 0.
+func (t *Tape) AddNorm(x, y, gain, bias *Node, eps, p float64, rng *rand.Rand) *Node {
 	m, n := x.Dims()
+	if y != nil {
+		t.check(y)
+		if r, c := y.Dims(); r != m || c != n {
+			panic(shapeErr("AddNorm of %d×%d and %d×%d", m, n, r, c))
+		}
+	}
+	t.check(x, gain, bias)
 	if r, c := gain.Dims(); r != 1 || c != n {
 		panic(shapeErr("LayerNorm gain %d×%d for rows of width %d", r, c, n))
 	}
@@ -25,22 +49,56 @@ func (t *Tape) LayerNorm(x, gain, bias *Node, eps float64) *Node {
 	if !(eps >= 0) {
 		panic(argErr("LayerNorm eps %v", eps))
 	}
-	out := t.node(m, n, gradOf(x, gain, bias), nil)
-	out.args = append(out.args[:0], x, gain, bias)
-	// stats holds μ and 1/√(σ²+eps) of each row, for the backward pass.
-	stats := out.Floats(2 * m)
+	if !(p >= 0 && p <= 1) || (p > 0 && (rng == nil || y == nil)) {
+		panic(argErr("AddNorm dropout %v with rng %v", p, rng != nil))
+	}
+	out := t.node(m, n, gradOf(x, y, gain, bias), nil)
+	out.args = append(out.args[:0], x, gain, bias, y)
+	// stats holds μ and 1/√(σ²+eps) of each row, then one row of scratch.
+	stats := out.Floats(2*m + n)
+	z := stats[2*m:]
+	var keep []bool
+	out.s0 = 1 // the scale of the kept elements of y
+	if p > 0 {
+		keep = boolsOf(&out.bools, m*n)
+		dropMask(keep, p, rng.Uint64())
+		out.s0 = dropScaleOf(p)
+	}
+	out.s1 = float64(boolInt(p > 0))
 	xv, ov := data(x.Value), data(out.Value)
 	gv, bv := data(gain.Value)[:n], data(bias.Value)[:n]
 	for i := 0; i < m; i++ {
-		row, o := xv[i*n:i*n+n], ov[i*n:i*n+n]
+		row := sumRow(z, out, xv, y, keep, i, n)
+		o := ov[i*n : i*n+n]
 		mu, rstd := meanRstd(row, eps)
 		stats[2*i], stats[2*i+1] = mu, rstd
 		for j, v := range row {
 			o[j] = (v-mu)*rstd*gv[j] + bv[j]
 		}
 	}
-	out.back = layerNormBack
+	out.back = addNormBack
 	return out
+}
+
+// sumRow returns row i of the normalised input of an AddNorm node out: the
+// row of x itself when there is no y, else x + Dropout(y) computed into z.
+func sumRow(z []float64, out *Node, xv []float64, y *Node, keep []bool, i, n int) []float64 {
+	row := xv[i*n : i*n+n]
+	if y == nil {
+		return row
+	}
+	z = z[:n]
+	yv := data(y.Value)[i*n : i*n+n]
+	if keep == nil {
+		addTo(z, row, yv)
+		return z
+	}
+	k := keep[i*n : i*n+n]
+	f := [2]float64{0, out.s0}
+	for j, v := range row {
+		z[j] = v + yv[j]*f[b2u(k[j])]
+	}
+	return z
 }
 
 // meanRstd returns the mean of row and 1/√(σ²+eps), σ² its biased variance,
@@ -59,19 +117,30 @@ func meanRstd(row []float64, eps float64) (mu, rstd float64) {
 	return mu, 1 / math.Sqrt(ss/float64(len(row))+eps)
 }
 
-// layerNormBack: with x̂ = (x − μ)·r and d = ∂out ⊙ gain,
+// addNormBack: with z = x + Dropout(y), x̂ = (z − μ)·r and d = ∂out ⊙ gain,
 //
 //	∂bias += Σᵢ ∂out[i,:],  ∂gain += Σᵢ ∂out[i,:] ⊙ x̂[i,:],
-//	∂x[i,:] += r·(d − mean(d) − x̂·mean(d ⊙ x̂)).
-func layerNormBack(out *Node) {
-	x, gain, bias := out.args[0], out.args[1], out.args[2]
+//	∂z[i,:] = r·(d − mean(d) − x̂·mean(d ⊙ x̂)),
+//
+// and ∂x += ∂z, ∂y += ∂z ⊙ keep/(1−p). z is recomputed as in the forward
+// pass, so x̂ is the same to the bit.
+func addNormBack(out *Node) {
+	x, gain, bias, y := out.args[0], out.args[1], out.args[2], out.args[3]
 	m, n := out.Dims()
 	stats := out.auxData
+	z := stats[2*m : 2*m+n]
+	var keep []bool
+	if out.s1 != 0 {
+		keep = out.bools
+	}
 	xv, g := data(x.Value), data(out.Grad)
 	gv := data(gain.Value)[:n]
-	var xg, gg, bg []float64
+	var xg, yg, gg, bg []float64
 	if x.Grad != nil {
 		xg = data(x.Grad)
+	}
+	if y != nil && y.Grad != nil {
+		yg = data(y.Grad)
 	}
 	if gain.Grad != nil {
 		gg = data(gain.Grad)[:n]
@@ -81,7 +150,7 @@ func layerNormBack(out *Node) {
 	}
 	for i := 0; i < m; i++ {
 		mu, r := stats[2*i], stats[2*i+1]
-		row, gr := xv[i*n:i*n+n], g[i*n:i*n+n]
+		row, gr := sumRow(z, out, xv, y, keep, i, n), g[i*n:i*n+n]
 		var sd, sdx float64
 		for j, v := range gr {
 			xh := (row[j] - mu) * r
@@ -95,15 +164,25 @@ func layerNormBack(out *Node) {
 			sd += d
 			sdx += d * xh
 		}
-		if xg == nil {
+		if xg == nil && yg == nil {
 			continue
 		}
 		sd /= float64(n)
 		sdx /= float64(n)
-		dst := xg[i*n : i*n+n]
+		dz := z[:n]
 		for j, v := range gr {
 			xh := (row[j] - mu) * r
-			dst[j] += r * (v*gv[j] - sd - xh*sdx)
+			dz[j] = r * (v*gv[j] - sd - xh*sdx)
+		}
+		if xg != nil {
+			accumulate(xg[i*n:i*n+n], dz, 1)
+		}
+		switch {
+		case yg == nil:
+		case keep == nil:
+			accumulate(yg[i*n:i*n+n], dz, 1)
+		default:
+			dropAcc(yg[i*n:i*n+n], dz, keep[i*n:i*n+n], out.s0)
 		}
 	}
 }

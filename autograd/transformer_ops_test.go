@@ -61,6 +61,24 @@ func transformerCases() []opCase {
 			f: func(tp *tape, p []*node) *node {
 				return tp.LayerNorm(tp.Tanh(p[0]), p[1], tp.Scale(2, p[2]), 0.1)
 			}},
+		{name: "AddNorm", shapes: [][]dims{{{3, 5}, {3, 5}, {1, 5}, {1, 5}}, {{1, 2}, {1, 2}, {1, 2}, {1, 2}}},
+			f: func(tp *tape, p []*node) *node { return tp.AddNorm(p[0], p[1], p[2], p[3], 1e-5, 0, nil) },
+			ref: func(p []*mat.Dense) *mat.Dense {
+				var z mat.Dense
+				z.Add(p[0], p[1])
+				return layerNormRef([]*mat.Dense{&z, p[2], p[3]})
+			}},
+		{name: "AddNorm/dropout", shapes: [][]dims{{{4, 6}, {4, 6}, {1, 6}, {1, 6}}},
+			f: func(tp *tape, p []*node) *node {
+				return tp.AddNorm(p[0], p[1], p[2], p[3], 1e-5, 0.4, rand.New(rand.NewPCG(1, 8)))
+			}},
+		{name: "Affine", shapes: [][]dims{{{3, 4}, {4, 5}, {1, 5}}, {{1, 1}, {1, 1}, {1, 1}}, {{6, 2}, {2, 1}, {1, 1}}},
+			f: func(tp *tape, p []*node) *node { return tp.Affine(p[0], p[1], p[2]) },
+			ref: func(p []*mat.Dense) *mat.Dense {
+				var d mat.Dense
+				d.Mul(p[0], p[1])
+				return elem2(func(x, y float64) float64 { return x + y })([]*mat.Dense{&d, p[2]})
+			}},
 		{name: "AddTiled", shapes: [][]dims{{{6, 3}, {2, 3}}, {{3, 2}, {3, 2}}, {{4, 1}, {1, 1}}},
 			f: func(tp *tape, p []*node) *node { return tp.AddTiled(p[0], p[1]) },
 			ref: func(p []*mat.Dense) *mat.Dense {
@@ -79,6 +97,35 @@ func transformerCases() []opCase {
 			f: func(tp *tape, p []*node) *node {
 				return tp.Add(p[0], tp.Dropout(p[0], 1, rand.New(rand.NewPCG(3, 4))))
 			}, ref: elem(func(v float64) float64 { return v })},
+	}
+	for _, c := range []struct {
+		name  string
+		shape []dims // x, w1 (w2 is [f×m])
+		m     int
+		p     float64
+	}{{"1x1", []dims{{1, 1}, {1, 1}}, 1, 0}, {"5x3-4-2", []dims{{5, 3}, {3, 4}}, 2, 0}, {"6x4-7-3/dropout", []dims{{6, 4}, {4, 7}}, 3, 0.3}} {
+		x, w1, m := c.shape[0], c.shape[1], c.m
+		cs = append(cs, opCase{name: "FeedForward/" + c.name,
+			shapes: [][]dims{{x, w1, {1, w1[1]}, {w1[1], m}, {1, m}}},
+			f: func(tp *tape, p []*node) *node {
+				var rng *rand.Rand
+				if c.p > 0 {
+					rng = rand.New(rand.NewPCG(4, 5))
+				}
+				return tp.FeedForward(p[0], p[1], p[2], p[3], p[4], c.p, rng)
+			}})
+	}
+	for _, c := range attnCases {
+		d := c.h * c.dh
+		cs = append(cs, opCase{name: "SelfAttention/" + c.name,
+			shapes: [][]dims{{{c.seqs * c.l, 3}, {3, 3 * d}, {1, 3 * d}, {d, 2}, {1, 2}}},
+			f: func(tp *tape, p []*node) *node {
+				var rng *rand.Rand
+				if c.p > 0 {
+					rng = rand.New(rand.NewPCG(5, 6))
+				}
+				return tp.SelfAttention(p[0], p[1], p[2], p[3], p[4], c.l, c.h, c.mask(), c.p, rng)
+			}})
 	}
 	for _, c := range attnCases {
 		d := c.h * c.dh
@@ -347,4 +394,84 @@ func TestAttentionGradientLarge(t *testing.T) {
 		a := tp.Attention(x, l, h, valid, 0.2, rand.New(rand.NewPCG(8, 8)))
 		return tp.Sum(tp.Mul(a, tp.Const(w)))
 	}, x)
+}
+
+// TestFusedOpsMatchComposition checks that Affine, AddNorm, FeedForward and
+// SelfAttention give, to the bit, the values and gradients of the
+// operations they fuse.
+func TestFusedOpsMatchComposition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	param := func(r, c int) *node {
+		d := mat.NewDense(r, c, nil)
+		for i := range d.RawMatrix().Data {
+			d.RawMatrix().Data[i] = rng.NormFloat64()
+		}
+		return autograd.NewParam(d)
+	}
+	x, w, b := param(37, 64), param(64, 50), param(1, 50)
+	y, g := param(37, 50), param(1, 50)
+	u, c, v := param(64, 30), param(1, 30), param(50, 50) // SelfAttention: d = 10, 5 heads; FeedForward: f = 50
+	xs, o := param(36, 64), param(10, 50)                 // 4 sequences of 9
+	valid := make([]bool, 36)
+	for i := range valid {
+		valid[i] = i%4 != 1
+	}
+	ps := []*node{x, w, b, y, g, u, c, v, xs, o}
+	grads := func(f func(tp *tape) *node) []*mat.Dense {
+		autograd.ZeroGrad(ps...)
+		var tp tape
+		out := f(&tp)
+		r, k := out.Dims()
+		lw := mat.NewDense(r, k, nil)
+		for i := range lw.RawMatrix().Data {
+			lw.RawMatrix().Data[i] = float64(i%7) - 2.5
+		}
+		tp.Backward(tp.Sum(tp.Mul(out, tp.Const(lw))))
+		res := []*mat.Dense{mat.DenseCopyOf(out.Value)}
+		for _, p := range ps {
+			res = append(res, mat.DenseCopyOf(p.Grad))
+		}
+		return res
+	}
+	for _, c := range []struct {
+		name        string
+		fused, comp func(tp *tape) *node
+	}{
+		{"Affine",
+			func(tp *tape) *node { return tp.Affine(x, w, b) },
+			func(tp *tape) *node { return tp.Add(tp.MatMul(x, w), b) }},
+		{"FeedForward",
+			func(tp *tape) *node {
+				return tp.FeedForward(x, w, b, v, g, 0.2, rand.New(rand.NewPCG(2, 2)))
+			},
+			func(tp *tape) *node {
+				h := tp.Dropout(tp.ReLU(tp.Affine(x, w, b)), 0.2, rand.New(rand.NewPCG(2, 2)))
+				return tp.Affine(h, v, g)
+			}},
+		{"SelfAttention",
+			func(tp *tape) *node {
+				return tp.SelfAttention(xs, u, c, o, g, 9, 5, valid, 0.2, rand.New(rand.NewPCG(2, 2)))
+			},
+			func(tp *tape) *node {
+				a := tp.Attention(tp.Affine(xs, u, c), 9, 5, valid, 0.2, rand.New(rand.NewPCG(2, 2)))
+				return tp.Affine(a, o, g)
+			}},
+		{"AddNorm",
+			func(tp *tape) *node { return tp.AddNorm(tp.Affine(x, w, b), y, g, b, 1e-5, 0, nil) },
+			func(tp *tape) *node { return tp.LayerNorm(tp.Add(tp.Affine(x, w, b), y), g, b, 1e-5) }},
+		{"AddNorm/dropout",
+			func(tp *tape) *node {
+				return tp.AddNorm(tp.Affine(x, w, b), y, g, b, 1e-5, 0.1, rand.New(rand.NewPCG(2, 2)))
+			},
+			func(tp *tape) *node {
+				return tp.LayerNorm(tp.Add(tp.Affine(x, w, b), tp.Dropout(y, 0.1, rand.New(rand.NewPCG(2, 2)))), g, b, 1e-5)
+			}},
+	} {
+		f, k := grads(c.fused), grads(c.comp)
+		for i := range f {
+			if !mat.Equal(f[i], k[i]) {
+				t.Errorf("%s: result %d differs from the composition", c.name, i)
+			}
+		}
+	}
 }

@@ -126,7 +126,7 @@ func (a attnShape) forward(qv, ov, aux []float64, keep []bool, scale float64, va
 			ps := s
 			if keep != nil {
 				ps = pd
-				dropScale(pd, s, keep[(b*a.h+h)*ll:(b*a.h+h)*ll+ll], scale)
+				drop.scale(pd, s, keep[(b*a.h+h)*ll:(b*a.h+h)*ll+ll], scale)
 			}
 			attn.mulRows(a.l, a.dh, a.l, ps, a.l, 1, v, c3, ov[b*a.l*a.d+h*a.dh:], a.d, false)
 		}
@@ -160,7 +160,7 @@ func (a attnShape) backward(qv, qg, g, aux []float64, keep []bool, scale float64
 			ps := s
 			if keep != nil {
 				kp = keep[(b*a.h+h)*ll : (b*a.h+h)*ll+ll]
-				dropScale(pd, s, kp, scale)
+				drop.scale(pd, s, kp, scale)
 				ps = pd
 			}
 			gh := g[b*a.l*a.d+h*a.dh:]
@@ -168,7 +168,7 @@ func (a attnShape) backward(qv, qg, g, aux []float64, keep []bool, scale float64
 			attn.mulRows(a.l, a.l, a.dh, gh, a.d, 1, vt, a.l, dp, a.l, false) // ∂P̃ = G·Vᵀ
 			attn.mulRows(a.l, a.dh, a.l, ps, 1, a.l, gh, a.d, gv, c3, true)   // ∂V += P̃ᵀ·G
 			if kp != nil {
-				dropScale(dp, dp, kp, scale)
+				drop.scale(dp, dp, kp, scale)
 			}
 			softmaxBackRows(dp, s, a.l, alpha)                            // α·∂S
 			attn.mulRows(a.l, a.dh, a.l, dp, a.l, 1, k, c3, gq, c3, true) // ∂Q += α∂S·K

@@ -107,9 +107,9 @@ func expGo(dst, x []float64) {
 }
 
 // softmaxGo replaces each of the first rows rows of l elements of s by its
-// softmax: with m the row's maximum, e_j = expm(x_j − m) and the sum of the
-// e_j taken in eight lanes (e_j goes to lane j mod 8) that are then added
-// pairwise, as a vector of eight does it, the row becomes e_j·(1/sum).
+// softmax: with m the row's maximum and e_j = expm(x_j − m), the row becomes
+// e_j·(1/sum), the sum taken in eight lanes as sum8 does, as a vector of
+// eight does it.
 func softmaxGo(s []float64, l, rows int, tmp []float64) {
 	s, _ = s[:l*rows], tmp[:rows]
 	for i := 0; i < rows; i++ {
@@ -120,14 +120,10 @@ func softmaxGo(s []float64, l, rows int, tmp []float64) {
 				mx = v
 			}
 		}
-		var lane [8]float64
 		for j, v := range row {
-			e := expm(v - mx)
-			row[j] = e
-			lane[j%8] += e
+			row[j] = expm(v - mx)
 		}
-		sum := ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]))
-		inv := 1 / sum
+		inv := 1 / sum8(row, 0, false)
 		for j := range row {
 			row[j] *= inv
 		}

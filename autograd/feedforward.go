@@ -36,7 +36,7 @@ func (t *Tape) FeedForward(x, w1, b1, w2, b2 *Node, p float64, rng *rand.Rand) *
 		keep := boolsOf(&out.bools, n*f)
 		dropMask(keep, p, rng.Uint64())
 		out.s0, out.s1 = dropScaleOf(p), 1
-		dropScale(h, h, keep, out.s0)
+		drop.scale(h, h, keep, out.s0)
 	}
 	affineForward(data(out.Value), h, data(w2.Value), data(b2.Value), n, f, m)
 	out.back = feedForwardBack

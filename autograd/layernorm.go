@@ -93,28 +93,51 @@ func sumRow(z []float64, out *Node, xv []float64, y *Node, keep []bool, i, n int
 		addTo(z, row, yv)
 		return z
 	}
-	k := keep[i*n : i*n+n]
-	f := [2]float64{0, out.s0}
-	for j, v := range row {
-		z[j] = v + yv[j]*f[b2u(k[j])]
-	}
+	drop.scale(z, yv, keep[i*n:i*n+n], out.s0)
+	addTo(z, row, z)
 	return z
 }
 
 // meanRstd returns the mean of row and 1/√(σ²+eps), σ² its biased variance,
-// computed in two passes.
+// computed in two passes of sum8.
 func meanRstd(row []float64, eps float64) (mu, rstd float64) {
-	var s float64
-	for _, v := range row {
-		s += v
+	mu = sum8(row, 0, false) / float64(len(row))
+	return mu, 1 / math.Sqrt(sum8(row, mu, true)/float64(len(row))+eps)
+}
+
+// sum8 returns Σ x[j], or Σ (x[j] − mu)² if sq is set, summed
+// in eight lanes (element j in lane j mod 8) that are then added pairwise,
+// as a vector register would: eight independent chains of additions, where
+// one running sum would wait on each addition in turn.
+func sum8(x []float64, mu float64, sq bool) float64 {
+	var s0, s1, s2, s3, s4, s5, s6, s7 float64
+	j := 0
+	if !sq {
+		for ; j+8 <= len(x); j += 8 {
+			v := x[j : j+8 : j+8]
+			s0, s1, s2, s3 = s0+v[0], s1+v[1], s2+v[2], s3+v[3]
+			s4, s5, s6, s7 = s4+v[4], s5+v[5], s6+v[6], s7+v[7]
+		}
+	} else {
+		for ; j+8 <= len(x); j += 8 {
+			v := x[j : j+8 : j+8]
+			d0, d1, d2, d3 := v[0]-mu, v[1]-mu, v[2]-mu, v[3]-mu
+			d4, d5, d6, d7 := v[4]-mu, v[5]-mu, v[6]-mu, v[7]-mu
+			s0, s1, s2, s3 = s0+d0*d0, s1+d1*d1, s2+d2*d2, s3+d3*d3
+			s4, s5, s6, s7 = s4+d4*d4, s5+d5*d5, s6+d6*d6, s7+d7*d7
+		}
 	}
-	mu = s / float64(len(row))
-	var ss float64
-	for _, v := range row {
-		d := v - mu
-		ss += d * d
+	var tail [8]float64
+	for k := 0; j < len(x); j, k = j+1, k+1 {
+		if d := x[j] - mu; sq {
+			tail[k] = d * d
+		} else {
+			tail[k] = x[j]
+		}
 	}
-	return mu, 1 / math.Sqrt(ss/float64(len(row))+eps)
+	s0, s1, s2, s3 = s0+tail[0], s1+tail[1], s2+tail[2], s3+tail[3]
+	s4, s5, s6, s7 = s4+tail[4], s5+tail[5], s6+tail[6], s7+tail[7]
+	return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))
 }
 
 // addNormBack: with z = x + Dropout(y), x̂ = (z − μ)·r and d = ∂out ⊙ gain,
@@ -135,19 +158,7 @@ func addNormBack(out *Node) {
 	}
 	xv, g := data(x.Value), data(out.Grad)
 	gv := data(gain.Value)[:n]
-	var xg, yg, gg, bg []float64
-	if x.Grad != nil {
-		xg = data(x.Grad)
-	}
-	if y != nil && y.Grad != nil {
-		yg = data(y.Grad)
-	}
-	if gain.Grad != nil {
-		gg = data(gain.Grad)[:n]
-	}
-	if bias.Grad != nil {
-		bg = data(bias.Grad)[:n]
-	}
+	xg, yg, gg, bg := gradData(x), gradData(y), gradData(gain), gradData(bias)
 	for i := 0; i < m; i++ {
 		mu, r := stats[2*i], stats[2*i+1]
 		row, gr := sumRow(z, out, xv, y, keep, i, n), g[i*n:i*n+n]
@@ -182,7 +193,7 @@ func addNormBack(out *Node) {
 		case keep == nil:
 			accumulate(yg[i*n:i*n+n], dz, 1)
 		default:
-			dropAcc(yg[i*n:i*n+n], dz, keep[i*n:i*n+n], out.s0)
+			drop.acc(yg[i*n:i*n+n], dz, keep[i*n:i*n+n], out.s0)
 		}
 	}
 }

@@ -48,7 +48,8 @@ func (c attnCase) mask() []bool {
 }
 
 // transformerCases are the op-table rows of the Transformer operations:
-// LayerNorm, AddTiled, Dropout and Attention.
+// LayerNorm, AddNorm, Affine, EmbedPositions, Dropout, FeedForward,
+// SelfAttention and Attention.
 func transformerCases() []opCase {
 	cs := []opCase{
 		{name: "LayerNorm", shapes: [][]dims{{{3, 5}, {1, 5}, {1, 5}}, {{6, 2}, {1, 2}, {1, 2}}, {{1, 7}, {1, 7}, {1, 7}}},
@@ -79,15 +80,26 @@ func transformerCases() []opCase {
 				d.Mul(p[0], p[1])
 				return elem2(func(x, y float64) float64 { return x + y })([]*mat.Dense{&d, p[2]})
 			}},
-		{name: "AddTiled", shapes: [][]dims{{{6, 3}, {2, 3}}, {{3, 2}, {3, 2}}, {{4, 1}, {1, 1}}},
-			f: func(tp *tape, p []*node) *node { return tp.AddTiled(p[0], p[1]) },
-			ref: func(p []*mat.Dense) *mat.Dense {
+		{name: "EmbedPositions", shapes: [][]dims{{{4, 3}, {2, 3}}, {{1, 2}, {3, 2}}, {{3, 1}, {1, 1}}},
+			f: func(tp *tape, p []*node) *node {
+				v, _ := p[0].Dims()
 				l, _ := p[1].Dims()
-				return rowsRef(func(n int) int { return n }, func(i int, row, dst []float64) {
-					for j, v := range row {
-						dst[j] = v + p[1].At(i%l, j)
+				idx := make([]int, 2*l)
+				for i := range idx {
+					idx[i] = (3*i + 1) % v // tokens repeat
+				}
+				return tp.EmbedPositions(p[0], p[1], idx)
+			},
+			ref: func(p []*mat.Dense) *mat.Dense {
+				v, n := p[0].Dims()
+				l, _ := p[1].Dims()
+				d := mat.NewDense(2*l, n, nil)
+				for i := range 2 * l {
+					for j := range n {
+						d.Set(i, j, p[0].At((3*i+1)%v, j)+p[1].At(i%l, j))
 					}
-				})(p)
+				}
+				return d
 			}},
 		{name: "Dropout/p=0.3", shapes: one,
 			f: func(tp *tape, p []*node) *node { return tp.Dropout(p[0], 0.3, rand.New(rand.NewPCG(3, 4))) }},
@@ -320,7 +332,8 @@ func TestTransformerOpsPanics(t *testing.T) {
 	}{
 		{"LayerNorm/gain", autograd.ErrShape, func(tp *tape) { tp.LayerNorm(x, x, row, 1e-5) }},
 		{"LayerNorm/eps", autograd.ErrArg, func(tp *tape) { tp.LayerNorm(x, row, row, -1) }},
-		{"AddTiled/rows", autograd.ErrShape, func(tp *tape) { tp.AddTiled(x, autograd.NewParam(mat.NewDense(3, 6, nil))) }},
+		{"EmbedPositions/rows", autograd.ErrShape, func(tp *tape) { tp.EmbedPositions(x, autograd.NewParam(mat.NewDense(3, 6, nil)), []int{0, 1}) }},
+		{"EmbedPositions/index", autograd.ErrIndex, func(tp *tape) { tp.EmbedPositions(x, row, []int{0, 4}) }},
 		{"Dropout/p", autograd.ErrArg, func(tp *tape) { tp.Dropout(x, 1.5, rng) }},
 		{"Dropout/rng", autograd.ErrArg, func(tp *tape) { tp.Dropout(x, 0.5, nil) }},
 		{"Attention/heads", autograd.ErrShape, func(tp *tape) { tp.Attention(x, 2, 4, nil, 0, nil) }},
@@ -361,11 +374,15 @@ func TestTransformerOpsAllocs(t *testing.T) {
 	for i := range valid {
 		valid[i] = i%3 != 1
 	}
-	in := mat.NewDense(seqs*l, d, nil)
+	in := mat.NewDense(5, d, nil)
+	tokens := make([]int, seqs*l)
+	for i := range tokens {
+		tokens[i] = i % 5
+	}
 	var tp tape
 	step := func() {
 		tp.Reset()
-		x := tp.Dropout(tp.AddTiled(tp.Const(in), pos), 0.1, rng)
+		x := tp.Dropout(tp.EmbedPositions(tp.Const(in), pos, tokens), 0.1, rng)
 		a := tp.Attention(tp.MatMul(x, qkvW), l, h, valid, 0.1, rng)
 		tp.Backward(tp.Sum(tp.LayerNorm(tp.Add(x, a), gain, bias, 1e-5)))
 	}

@@ -142,7 +142,7 @@ func (m *Transformer) Config() TransformerConfig { return m.cfg }
 // It panics if len(tokens) ≠ B·L, L exceeds MaxLen, a token is outside
 // [0, Vocab), or Train is set with a nil Rng.
 func (m *Transformer) Forward(t *autograd.Tape, tokens []int, B, L int) *autograd.Node {
-	return m.Head.Forward(t, m.Encode(t, tokens, nil, B, L))
+	return t.Affine(m.Encode(t, tokens, nil, B, L), m.Head.W, m.Head.B) // = m.Head.Forward, in one node
 }
 
 // Encode returns the last layer's output [B·L×Dim], before Head, for extra
@@ -166,7 +166,7 @@ func (m *Transformer) Encode(t *autograd.Tape, tokens []int, valid []bool, B, L 
 	d := m.cfg.Dim
 	pe := t.Input(L, d)
 	copy(pe.Value.RawMatrix().Data, m.pe[:L*d])
-	x := t.Dropout(t.AddTiled(t.Rows(m.Embed, tokens), pe), p, m.Rng)
+	x := t.Dropout(t.EmbedPositions(m.Embed, pe, tokens), p, m.Rng)
 	for _, l := range m.Layers {
 		x = l.Forward(t, x, L, valid, p, m.Rng)
 	}

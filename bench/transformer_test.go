@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -10,21 +12,26 @@ import (
 	"github.com/gogfn/gogfn/optim"
 )
 
-// The bit-sequence setting of the transformer benchmarks: n = 120 bits in
-// words of k = 8, so 15 slots plus a BOS token, 2⁸ words + EMPTY + BOS, and
-// the papers' output head of 2^k+2 + n/k+1 = 274 columns; 16 sequences per
-// step.
-const (
-	bitK     = 8
-	bitSlots = 120 / bitK
-	bitLen   = bitSlots + 1
-	bitVocab = 1<<bitK + 2
-	bitOut   = bitVocab + bitSlots + 1
-	bitBatch = 16
-)
+// bitSetting is the bit-sequence task's network for n = 120 bits in words
+// of k bits: n/k slots plus a BOS token, 2^k words + EMPTY + BOS, and the
+// papers' output head of 2^k+2 + n/k+1 columns; 16 sequences per step.
+type bitSetting struct{ k int }
 
-// bitConfig is the papers' network for that setting, with every default.
-var bitConfig = nn.TransformerConfig{Vocab: bitVocab, Out: bitOut}
+func (s bitSetting) slots() int { return 120 / s.k }
+func (s bitSetting) len() int   { return s.slots() + 1 }
+func (s bitSetting) vocab() int { return 1<<s.k + 2 }
+
+// config is the papers' network for the setting, with every default
+// (3 layers, d_model 64, 8 heads, feed-forward 64, dropout 0.1).
+func (s bitSetting) config() nn.TransformerConfig {
+	return nn.TransformerConfig{Vocab: s.vocab(), Out: s.vocab() + s.slots() + 1}
+}
+
+// bitSettings are k = 8 (16 positions, the TLM default) and k = 4 (31
+// positions, the soft-RL default).
+var bitSettings = []bitSetting{{8}, {4}}
+
+const bitBatch = 16
 
 // transformerFlops returns the flops of the matrix products of one forward
 // pass on B sequences of L tokens (element-wise work is not counted): per
@@ -37,27 +44,29 @@ func transformerFlops(c nn.TransformerConfig, B, L int) float64 {
 	return float64(c.Layers)*layer + 2*n*d*float64(c.Out)
 }
 
-// bitTokens returns the 16 states of step s of a rollout: BOS, then s
-// random words in random slots and EMPTY elsewhere.
-func bitTokens(dst []int, s int, rng *rand.Rand) []int {
-	dst = dst[:0]
+// tokens returns the 16 states of step s of a rollout: BOS, then s random
+// words in random slots and EMPTY elsewhere.
+func (st bitSetting) tokens(s int, rng *rand.Rand) []int {
+	var dst []int
+	bos, empty := st.vocab()-1, st.vocab()-2
 	for range bitBatch {
-		dst = append(dst, bitVocab-1)
-		filled := rng.Perm(bitSlots)[:s]
-		row := len(dst)
-		for range bitSlots {
-			dst = append(dst, bitVocab-2) // EMPTY
+		row := len(dst) + 1
+		dst = append(dst, bos)
+		for range st.slots() {
+			dst = append(dst, empty)
 		}
-		for _, i := range filled {
-			dst[row+i] = rng.IntN(1 << bitK)
+		for _, i := range rng.Perm(st.slots())[:s] {
+			dst[row+i] = rng.IntN(1 << st.k)
 		}
 	}
 	return dst
 }
 
-// trBench is a transformer with its tape, optimizer and the tokens of a
-// whole rollout: tokens[s] holds the 16 states after s steps.
+// trBench is a transformer in training mode with its tape, optimizer and
+// the tokens of a whole rollout: tokens[s] holds the 16 states after s
+// steps.
 type trBench struct {
+	set    bitSetting
 	m      *nn.Transformer
 	params []*autograd.Node
 	opt    *optim.Adam
@@ -65,25 +74,26 @@ type trBench struct {
 	tokens [][]int
 }
 
-func newTrBench() *trBench {
+func newTrBench(set bitSetting) *trBench {
 	rng := rand.New(rand.NewPCG(1, 2))
-	m := nn.NewTransformer(bitConfig, rng)
-	b := &trBench{m: m, params: m.Params(), opt: &optim.Adam{Params: m.Params(), LR: 1e-3, WeightDecay: 1e-5}}
-	for s := range bitSlots {
-		b.tokens = append(b.tokens, bitTokens(nil, s, rng))
+	m := nn.NewTransformer(set.config(), rng)
+	b := &trBench{set: set, m: m, params: m.Params(), opt: &optim.Adam{Params: m.Params(), LR: 1e-3, WeightDecay: 1e-5}}
+	for s := range set.slots() {
+		b.tokens = append(b.tokens, set.tokens(s, rng))
 	}
 	return b
 }
 
-// iteration runs forwards on steps [0, steps) into one loss, its backward
-// pass and, if adam is set, an Adam step, timing the phases into split.
+// iteration records forward passes on steps [0, steps) into one loss, runs
+// its backward pass and, if adam is set, an Adam step (else it zeroes the
+// gradients), adding the time of each phase to split.
 func (b *trBench) iteration(steps int, adam bool, split *[3]time.Duration) {
 	t := &b.tape
 	t0 := time.Now()
 	t.Reset()
 	var loss *autograd.Node
 	for s := range steps {
-		l := t.Mean(b.m.Forward(t, b.tokens[s], bitBatch, bitLen))
+		l := t.Mean(b.m.Forward(t, b.tokens[s], bitBatch, b.set.len()))
 		if loss == nil {
 			loss = l
 		} else {
@@ -104,62 +114,75 @@ func (b *trBench) iteration(steps int, adam bool, split *[3]time.Duration) {
 	split[2] += t3.Sub(t2)
 }
 
-// BenchmarkTransformer measures the papers' bit-sequence transformer
-// (n = 120, k = 8: 16 sequences of 16 tokens, vocabulary 258, head 274,
-// 3 layers, d_model 64, 8 heads, dropout 0.1 on):
+// BenchmarkTransformer measures the papers' bit-sequence transformer in
+// training mode (dropout on) for n = 120 and k = 8 (16 sequences of 16
+// tokens, vocabulary 258, head 274) and k = 4 (16 sequences of 31 tokens,
+// vocabulary 18, head 49):
 //
-//   - step: one forward and backward pass, the policy evaluation of one
-//     rollout step with its gradient;
-//   - forward: one forward pass alone (training mode, recorded);
-//   - iteration: one TB iteration's network work, 15 recorded forward
+//   - forward: one forward pass, recorded: what a rollout step costs the
+//     sampler;
+//   - step: one forward and one backward pass;
+//   - iteration: one TB iteration's network work, 120/k recorded forward
 //     passes (one per rollout step), one backward pass through all of them
-//     and one Adam step (AdamW, decay 1e-5), reported by phase.
+//     and one Adam step (decay 1e-5), reported by phase in wall-clock ms.
 //
-// GFLOP/s counts the matrix products only (transformerFlops).
+// GFLOP/s counts the matrix products only (transformerFlops) per
+// wall-clock second. cpu-ms is the benchmark goroutine's thread CPU time
+// per op where the operating system reports it (Linux): on a shared
+// machine it is the figure to compare, as the wall clock also counts the
+// time other processes hold the core.
 func BenchmarkTransformer(b *testing.B) {
-	fwd := transformerFlops(nn.NewTransformer(bitConfig, rand.New(rand.NewPCG(1, 1))).Config(), bitBatch, bitLen)
-	for _, c := range []struct {
-		name  string
-		steps int
-		adam  bool
-		flops float64
-		back  bool
-	}{
-		{"step", 1, false, 3 * fwd, true},
-		{"iteration", bitSlots, true, 3 * bitSlots * fwd, true},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			tb := newTrBench()
-			var split [3]time.Duration
-			tb.iteration(c.steps, c.adam, &split)
-			split = [3]time.Duration{}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				tb.iteration(c.steps, c.adam, &split)
-			}
-			n := float64(b.N)
-			b.ReportMetric(c.flops*n/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			b.ReportMetric(split[0].Seconds()*1e3/n, "fwd-ms")
-			b.ReportMetric(split[1].Seconds()*1e3/n, "bwd-ms")
-			if c.adam {
-				b.ReportMetric(split[2].Seconds()*1e3/n, "adam-ms")
-			}
-		})
+	for _, set := range bitSettings {
+		fwd := transformerFlops(nn.NewTransformer(set.config(), rand.New(rand.NewPCG(1, 1))).Config(), bitBatch, set.len())
+		for _, c := range []struct {
+			name  string
+			steps int
+			back  bool
+			adam  bool
+		}{
+			{"forward", 1, false, false},
+			{"step", 1, true, false},
+			{"iteration", set.slots(), true, true},
+		} {
+			b.Run(fmt.Sprintf("k=%d/%s", set.k, c.name), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				tb := newTrBench(set)
+				run := func(split *[3]time.Duration) {
+					if c.back {
+						tb.iteration(c.steps, c.adam, split)
+						return
+					}
+					tb.tape.Reset()
+					tb.m.Forward(&tb.tape, tb.tokens[7], bitBatch, set.len())
+				}
+				var split [3]time.Duration
+				run(&split) // size the tape's arena and Adam's moments
+				split = [3]time.Duration{}
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu0 := threadCPU()
+				for range b.N {
+					run(&split)
+				}
+				cpu := threadCPU() - cpu0
+				n := float64(b.N)
+				flops := fwd * float64(c.steps)
+				if c.back {
+					flops *= 3
+				}
+				b.ReportMetric(flops*n/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if cpu > 0 {
+					b.ReportMetric(cpu.Seconds()*1e3/n, "cpu-ms/op")
+				}
+				if c.back {
+					b.ReportMetric(split[0].Seconds()*1e3/n, "fwd-ms")
+					b.ReportMetric(split[1].Seconds()*1e3/n, "bwd-ms")
+				}
+				if c.adam {
+					b.ReportMetric(split[2].Seconds()*1e3/n, "adam-ms")
+				}
+			})
+		}
 	}
-	b.Run("forward", func(b *testing.B) {
-		tb := newTrBench()
-		t := &tb.tape
-		run := func() {
-			t.Reset()
-			tb.m.Forward(t, tb.tokens[7], bitBatch, bitLen)
-		}
-		run()
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			run()
-		}
-		b.ReportMetric(fwd*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
 }

@@ -1,10 +1,6 @@
 package autograd
 
-import (
-	"math/rand/v2"
-
-	"github.com/gogfn/gogfn/autograd/gemm"
-)
+import "math/rand/v2"
 
 // FeedForward returns the feed-forward block of a Transformer layer,
 // PyTorch's linear2(dropout(relu(linear1(x)))):
@@ -47,17 +43,13 @@ func (t *Tape) FeedForward(x, w1, b1, w2, b2 *Node, p float64, rng *rand.Rand) *
 // the dropout is ∂h/(1−p) where h > 0 (the element was kept and positive)
 // and 0 elsewhere; the two layers' own backward passes do the rest.
 func feedForwardBack(out *Node) {
-	x, w1, b1, w2, b2 := out.args[0], out.args[1], out.args[2], out.args[3], out.args[4]
-	n, m := out.Dims()
-	_, k := x.Dims()
+	x, w1, b1, w2, b2, n, k, m := layersOf(out)
 	_, f := w1.Dims()
-	h, g := out.auxData[:n*f], data(out.Grad)
-	affineBackward(g, h, nil, w2, b2, n, f, m)
+	h := out.auxData[:n*f]
 	sc := getScratch(n * f)
 	defer putScratch(sc)
 	dh := sc.data
-	clear(dh)
-	gemm.Dgemm(false, true, n, f, m, 1, g, m, data(w2.Value), m, 1, dh, f)
+	outputLayerBack(dh, data(out.Grad), h, w2, b2, n, f, m)
 	keep := [2]float64{0, out.s0}
 	for i, v := range h {
 		dh[i] *= keep[b2u(v > 0)] // no branch: the signs are random

@@ -46,9 +46,7 @@ func (t *Tape) SelfAttention(x, wqkv, bqkv, wo, bo *Node, seqLen, heads int, val
 // attention and the input projection in turn, with the gradients of a and
 // qkv in a borrowed buffer.
 func selfAttentionBack(out *Node) {
-	x, wqkv, bqkv, wo, bo := out.args[0], out.args[1], out.args[2], out.args[3], out.args[4]
-	n, m := out.Dims()
-	_, k := x.Dims()
+	x, wqkv, bqkv, wo, bo, n, k, m := layersOf(out)
 	_, d3 := wqkv.Dims()
 	a := attnShape{l: out.ints[0], h: out.ints[1], d: d3 / 3, dh: d3 / (3 * out.ints[1]), b: n / out.ints[0]}
 	aux := out.auxData
@@ -56,10 +54,30 @@ func selfAttentionBack(out *Node) {
 	sc := getScratch(n * 4 * a.d)
 	defer putScratch(sc)
 	dq, da := sc.data[:n*3*a.d], sc.data[n*3*a.d:]
-	clear(sc.data)
-	g := data(out.Grad)
-	affineBackward(g, av, nil, wo, bo, n, a.d, m)
-	gemm.Dgemm(false, true, n, a.d, m, 1, g, m, data(wo.Value), m, 1, da, a.d) // ∂a = ∂out·woᵀ
+	outputLayerBack(da, data(out.Grad), av, wo, bo, n, a.d, m)
+	clear(dq)
 	a.backward(qkv, dq, da, rest, a.keepOf(out), out.s0)
 	affineBackward(dq, data(x.Value), gradData(x), wqkv, bqkv, n, k, 3*a.d)
+}
+
+// outputLayerBack runs the backward pass of the last layer out = h·w + b of
+// a fused operation, h [n×f] held by the operation rather than a node: it
+// accumulates the gradients of w and b and sets dh = ∂out·wᵀ, g being ∂out
+// [n×m]. dh is set as the gradient of a node would be, by accumulating into
+// zeros, so that the fused operation's numbers are those of its parts.
+func outputLayerBack(dh, g, h []float64, w, b *Node, n, f, m int) {
+	affineBackward(g, h, nil, w, b, n, f, m)
+	clear(dh)
+	gemm.Dgemm(false, true, n, f, m, 1, g, m, data(w.Value), m, 1, dh, f)
+}
+
+// layersOf returns the operands of a fused operation that begins and ends
+// with a linear layer (SelfAttention, FeedForward): its input x [n×k], the
+// first layer's weights and bias, the last layer's, and n, k and the output
+// width m.
+func layersOf(out *Node) (x, w1, b1, w2, b2 *Node, n, k, m int) {
+	x, w1, b1, w2, b2 = out.args[0], out.args[1], out.args[2], out.args[3], out.args[4]
+	n, m = out.Dims()
+	_, k = x.Dims()
+	return x, w1, b1, w2, b2, n, k, m
 }

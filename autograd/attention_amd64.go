@@ -21,7 +21,7 @@ var avx512AttnKernels = attnKernels{mulRows: mulRowsVecAVX512, exp: expVecAVX512
 
 // attn holds the Attention kernels this CPU runs: the AVX-512 assembly when
 // gemm reports AVX-512 (F, DQ and VL; the kernels need only F), else the
-// portable Go. Tests set it to force a path.
+// portable Go.
 var attn = bestAttnKernels()
 
 func bestAttnKernels() attnKernels {

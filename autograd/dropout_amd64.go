@@ -21,7 +21,7 @@ var avx512DropKernels = dropKernels{mask: dropMaskVecAVX512, scale: dropScaleVec
 
 // drop holds the dropout kernels this CPU runs: the AVX-512 assembly when
 // gemm reports AVX-512 (F, DQ and VL, which the kernels use), else the
-// portable Go. Tests set it to force a path.
+// portable Go.
 var drop = bestDropKernels()
 
 func bestDropKernels() dropKernels {

@@ -54,9 +54,8 @@ func (t *Tape) AddNorm(x, y, gain, bias *Node, eps, p float64, rng *rand.Rand) *
 	}
 	out := t.node(m, n, gradOf(x, y, gain, bias), nil)
 	out.args = append(out.args[:0], x, gain, bias, y)
-	// stats holds μ and 1/√(σ²+eps) of each row, then one row of scratch.
-	stats := out.Floats(2*m + n)
-	z := stats[2*m:]
+	// stats holds μ and 1/√(σ²+eps) of each row.
+	stats := out.Floats(2 * m)
 	var keep []bool
 	out.s0 = 1 // the scale of the kept elements of y
 	if p > 0 {
@@ -65,11 +64,11 @@ func (t *Tape) AddNorm(x, y, gain, bias *Node, eps, p float64, rng *rand.Rand) *
 		out.s0 = dropScaleOf(p)
 	}
 	out.s1 = float64(boolInt(p > 0))
-	xv, ov := data(x.Value), data(out.Value)
+	ov := data(out.Value)
+	z := addNormInput(ov, out, keep) // x + Dropout(y), or x
 	gv, bv := data(gain.Value)[:n], data(bias.Value)[:n]
 	for i := 0; i < m; i++ {
-		row := sumRow(z, out, xv, y, keep, i, n)
-		o := ov[i*n : i*n+n]
+		row, o := z[i*n:i*n+n], ov[i*n:i*n+n]
 		mu, rstd := meanRstd(row, eps)
 		stats[2*i], stats[2*i+1] = mu, rstd
 		for j, v := range row {
@@ -80,21 +79,21 @@ func (t *Tape) AddNorm(x, y, gain, bias *Node, eps, p float64, rng *rand.Rand) *
 	return out
 }
 
-// sumRow returns row i of the normalised input of an AddNorm node out: the
-// row of x itself when there is no y, else x + Dropout(y) computed into z.
-func sumRow(z []float64, out *Node, xv []float64, y *Node, keep []bool, i, n int) []float64 {
-	row := xv[i*n : i*n+n]
+// addNormInput returns the input of the normalisation of the AddNorm node
+// out: x itself when there is no y, else x + Dropout(y) computed into z
+// (which may be the node's value: each row is read before it is written).
+func addNormInput(z []float64, out *Node, keep []bool) []float64 {
+	xv, y := data(out.args[0].Value), out.args[3]
 	if y == nil {
-		return row
+		return xv
 	}
-	z = z[:n]
-	yv := data(y.Value)[i*n : i*n+n]
+	z = z[:len(xv)]
 	if keep == nil {
-		addTo(z, row, yv)
+		addTo(z, xv, data(y.Value))
 		return z
 	}
-	drop.scale(z, yv, keep[i*n:i*n+n], out.s0)
-	addTo(z, row, z)
+	drop.scale(z, data(y.Value), keep, out.s0)
+	addTo(z, xv, z)
 	return z
 }
 
@@ -151,17 +150,20 @@ func addNormBack(out *Node) {
 	x, gain, bias, y := out.args[0], out.args[1], out.args[2], out.args[3]
 	m, n := out.Dims()
 	stats := out.auxData
-	z := stats[2*m : 2*m+n]
 	var keep []bool
 	if out.s1 != 0 {
 		keep = out.bools
 	}
-	xv, g := data(x.Value), data(out.Grad)
+	sc := getScratch(2 * m * n)
+	defer putScratch(sc)
+	z := addNormInput(sc.data[:m*n], out, keep)
+	dz := sc.data[m*n:]
+	g := data(out.Grad)
 	gv := data(gain.Value)[:n]
 	xg, yg, gg, bg := gradData(x), gradData(y), gradData(gain), gradData(bias)
 	for i := 0; i < m; i++ {
 		mu, r := stats[2*i], stats[2*i+1]
-		row, gr := sumRow(z, out, xv, y, keep, i, n), g[i*n:i*n+n]
+		row, gr, d := z[i*n:i*n+n], g[i*n:i*n+n], dz[i*n:i*n+n]
 		var sd, sdx float64
 		for j, v := range gr {
 			xh := (row[j] - mu) * r
@@ -171,30 +173,26 @@ func addNormBack(out *Node) {
 			if gg != nil {
 				gg[j] += v * xh
 			}
-			d := v * gv[j]
-			sd += d
-			sdx += d * xh
-		}
-		if xg == nil && yg == nil {
-			continue
+			dv := v * gv[j]
+			sd += dv
+			sdx += dv * xh
 		}
 		sd /= float64(n)
 		sdx /= float64(n)
-		dz := z[:n]
 		for j, v := range gr {
 			xh := (row[j] - mu) * r
-			dz[j] = r * (v*gv[j] - sd - xh*sdx)
+			d[j] = r * (v*gv[j] - sd - xh*sdx)
 		}
-		if xg != nil {
-			accumulate(xg[i*n:i*n+n], dz, 1)
-		}
-		switch {
-		case yg == nil:
-		case keep == nil:
-			accumulate(yg[i*n:i*n+n], dz, 1)
-		default:
-			drop.acc(yg[i*n:i*n+n], dz, keep[i*n:i*n+n], out.s0)
-		}
+	}
+	if xg != nil {
+		accumulate(xg, dz, 1)
+	}
+	switch {
+	case yg == nil:
+	case keep == nil:
+		accumulate(yg, dz, 1)
+	default:
+		drop.acc(yg, dz, keep, out.s0)
 	}
 }
 

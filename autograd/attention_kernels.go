@@ -44,17 +44,24 @@ func checkMulRows(m, n, k int, a []float64, ars, acs int, b []float64, ldb int, 
 
 func mulRowsGo(m, n, k int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int, acc bool) {
 	checkMulRows(m, n, k, a, ars, acs, b, ldb, c, ldc)
+	var sum [16]float64 // one block of a row of C, summed over p in turn
 	for i := 0; i < m; i++ {
-		crow := c[i*ldc : i*ldc+n]
-		for j := range crow {
-			var s float64
+		for j0 := 0; j0 < n; j0 += len(sum) {
+			s := sum[:min(len(sum), n-j0)]
+			clear(s)
 			for p := 0; p < k; p++ {
-				s = math.FMA(a[i*ars+p*acs], b[p*ldb+j], s)
+				av, brow := a[i*ars+p*acs], b[p*ldb+j0:p*ldb+j0+len(s)]
+				for j, bv := range brow {
+					s[j] = math.FMA(av, bv, s[j])
+				}
 			}
-			if acc {
-				crow[j] += s
-			} else {
-				crow[j] = s
+			crow := c[i*ldc+j0 : i*ldc+j0+len(s)]
+			for j, v := range s {
+				if acc {
+					crow[j] += v
+				} else {
+					crow[j] = v
+				}
 			}
 		}
 	}

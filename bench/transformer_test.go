@@ -127,10 +127,12 @@ func (b *trBench) iteration(steps int, adam bool, split *[3]time.Duration) {
 //     and one Adam step (decay 1e-5), reported by phase in wall-clock ms.
 //
 // GFLOP/s counts the matrix products only (transformerFlops) per
-// wall-clock second. cpu-ms is the benchmark goroutine's thread CPU time
-// per op where the operating system reports it (Linux): on a shared
-// machine it is the figure to compare, as the wall clock also counts the
-// time other processes hold the core.
+// wall-clock second. cpu-ms/op is the benchmark goroutine's thread CPU time
+// per op, and cpu-GFLOP/s the flops per CPU second, where the operating
+// system reports it (Linux): on a shared machine they are the figures to
+// compare, as the wall clock also counts the time other processes hold the
+// core. All of it runs on one core: the products are too small for gemm to
+// share.
 func BenchmarkTransformer(b *testing.B) {
 	for _, set := range bitSettings {
 		fwd := transformerFlops(nn.NewTransformer(set.config(), rand.New(rand.NewPCG(1, 1))).Config(), bitBatch, set.len())
@@ -174,6 +176,7 @@ func BenchmarkTransformer(b *testing.B) {
 				b.ReportMetric(flops*n/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				if cpu > 0 {
 					b.ReportMetric(cpu.Seconds()*1e3/n, "cpu-ms/op")
+					b.ReportMetric(flops*n/cpu.Seconds()/1e9, "cpu-GFLOP/s")
 				}
 				if c.back {
 					b.ReportMetric(split[0].Seconds()*1e3/n, "fwd-ms")

@@ -15,7 +15,7 @@ func dropMaskAVX512(keep *bool, n int, thr uint32, ctr *uint64, gamma8 uint64)
 func dropScaleAVX512(dst, src *float64, keep *bool, n int, s float64)
 
 //go:noescape
-func dropAccAVX512(dst, grad *float64, keep *bool, n int, s float64)
+func dropAccAVX512(dst, src *float64, keep *bool, n int, s float64)
 
 var avx512DropKernels = dropKernels{mask: dropMaskVecAVX512, scale: dropScaleVecAVX512, acc: dropAccVecAVX512}
 

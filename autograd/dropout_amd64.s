@@ -8,6 +8,23 @@
 // with the product zero-masked where an element is dropped, which is the
 // Go loops' AND with a bit mask.
 
+// KEEPMUL sets Z2 to the 8 doubles at (SI) times Z5 where the 8 keep bytes
+// at (DX) are set, and to +0 elsewhere (zero-masking).
+#define KEEPMUL \
+	VPMOVZXBQ (DX), Z1;    \
+	VPTESTMQ  Z1, Z1, K1;  \
+	VMULPD.Z  (SI), Z5, K1, Z2
+
+// DROPARGS loads the arguments of the scale kernels: DI the destination, SI
+// the source, DX the mask, CX the number of vectors and Z5 the scale.
+#define DROPARGS \
+	MOVQ         dst+0(FP), DI;  \
+	MOVQ         src+8(FP), SI;  \
+	MOVQ         keep+16(FP), DX; \
+	MOVQ         n+24(FP), CX;   \
+	VBROADCASTSD s+32(FP), Z5;   \
+	SHRQ         $3, CX
+
 // func dropMaskAVX512(keep *bool, n int, thr uint32, ctr *uint64, gamma8 uint64)
 // sets keep[i] = u_i ≥ thr for i < n, n a multiple of 16: each step mixes
 // the eight counters at ctr (seed + j·γ for the eight pairs of draws j of
@@ -56,53 +73,39 @@ maskdone:
 // sets dst[i] = src[i]·s where keep[i] and +0 elsewhere, for i < n, n a
 // multiple of 8.
 TEXT ·dropScaleAVX512(SB), NOSPLIT, $0-40
-	MOVQ         dst+0(FP), DI
-	MOVQ         src+8(FP), SI
-	MOVQ         keep+16(FP), DX
-	MOVQ         n+24(FP), CX
-	VBROADCASTSD s+32(FP), Z5
-	SHRQ         $3, CX
-	JZ           scaledone
+	DROPARGS
+	JZ scaledone
 
 scaleloop:
-	VPMOVZXBQ (DX), Z1
-	VPTESTMQ  Z1, Z1, K1
-	VMULPD.Z  (SI), Z5, K1, Z2
-	VMOVUPD   Z2, (DI)
-	ADDQ      $8, DX
-	ADDQ      $64, SI
-	ADDQ      $64, DI
-	DECQ      CX
-	JNZ       scaleloop
+	KEEPMUL
+	VMOVUPD Z2, (DI)
+	ADDQ    $8, DX
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     scaleloop
 
 scaledone:
 	VZEROUPPER
 	RET
 
-// func dropAccAVX512(dst, grad *float64, keep *bool, n int, s float64)
-// adds grad[i]·s to dst[i] where keep[i], and +0 elsewhere, for i < n, n a
+// func dropAccAVX512(dst, src *float64, keep *bool, n int, s float64)
+// adds src[i]·s to dst[i] where keep[i], and +0 elsewhere, for i < n, n a
 // multiple of 8.
 TEXT ·dropAccAVX512(SB), NOSPLIT, $0-40
-	MOVQ         dst+0(FP), DI
-	MOVQ         grad+8(FP), SI
-	MOVQ         keep+16(FP), DX
-	MOVQ         n+24(FP), CX
-	VBROADCASTSD s+32(FP), Z5
-	SHRQ         $3, CX
-	JZ           accdone
+	DROPARGS
+	JZ accdone
 
 accloop:
-	VPMOVZXBQ (DX), Z1
-	VPTESTMQ  Z1, Z1, K1
-	VMULPD.Z  (SI), Z5, K1, Z2
-	VMOVUPD   (DI), Z3
-	VADDPD    Z2, Z3, Z3 // dst + t: with two NaNs, dst's, as the Go loop
-	VMOVUPD   Z3, (DI)
-	ADDQ      $8, DX
-	ADDQ      $64, SI
-	ADDQ      $64, DI
-	DECQ      CX
-	JNZ       accloop
+	KEEPMUL
+	VMOVUPD (DI), Z3
+	VADDPD  Z2, Z3, Z3 // dst + t: with two NaNs, dst's, as the Go loop
+	VMOVUPD Z3, (DI)
+	ADDQ    $8, DX
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     accloop
 
 accdone:
 	VZEROUPPER

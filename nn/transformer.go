@@ -54,6 +54,31 @@ func (c TransformerConfig) withDefaults() TransformerConfig {
 	return c
 }
 
+// Validate returns an error naming the first invalid field of c, with its
+// defaults filled in.
+func (c TransformerConfig) Validate() error {
+	d := c.withDefaults()
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Vocab", d.Vocab}, {"Out", d.Out}, {"Dim", d.Dim}, {"Heads", d.Heads}, {"FF", d.FF}, {"Layers", d.Layers}, {"MaxLen", d.MaxLen}} {
+		if f.v <= 0 {
+			return fmt.Errorf("nn: TransformerConfig.%s is %d, want a positive size", f.name, f.v)
+		}
+	}
+	switch {
+	case d.Dim%2 != 0:
+		return fmt.Errorf("nn: TransformerConfig.Dim is %d, want an even width (sine and cosine columns)", d.Dim)
+	case d.Dim%d.Heads != 0:
+		return fmt.Errorf("nn: TransformerConfig.Heads %d does not divide Dim %d", d.Heads, d.Dim)
+	case !(d.Dropout <= 1):
+		return fmt.Errorf("nn: TransformerConfig.Dropout is %v, want at most 1", d.Dropout)
+	case !(d.Eps >= 0):
+		return fmt.Errorf("nn: TransformerConfig.Eps is %v, want ≥ 0", d.Eps)
+	}
+	return nil
+}
+
 // Transformer is a post-norm Transformer encoder with a linear output at every
 // position, as the bit-sequence GFlowNet code builds it (a token embedding,
 // sinusoidal positions, PyTorch's nn.TransformerEncoder and an nn.Linear):
@@ -104,14 +129,12 @@ type Transformer struct {
 // same modules (see NewEncoderLayer and the field comments), in training
 // mode, with rng drawn for the weights and kept as the source of dropout.
 //
-// It panics if Vocab is not positive, a size is negative, Dim is odd or not
-// a multiple of Heads, or rng is nil.
+// It panics if cfg is invalid (Validate) or rng is nil.
 func NewTransformer(cfg TransformerConfig, rng *rand.Rand) *Transformer {
-	c := cfg.withDefaults()
-	if c.Vocab <= 0 || c.Out <= 0 || c.Dim <= 0 || c.Heads <= 0 || c.FF <= 0 || c.Layers <= 0 || c.MaxLen <= 0 ||
-		c.Dim%2 != 0 || c.Dim%c.Heads != 0 || c.Dropout > 1 || c.Eps < 0 || rng == nil {
-		panic(fmt.Sprintf("nn: invalid TransformerConfig %+v", cfg))
+	if err := cfg.Validate(); err != nil || rng == nil {
+		panic(fmt.Sprintf("nn: invalid TransformerConfig %+v or nil rng: %v", cfg, err))
 	}
+	c := cfg.withDefaults()
 	m := &Transformer{Train: true, Rng: rng, cfg: c, pe: positionalEncoding(c.MaxLen, c.Dim)}
 	for i := range c.Layers {
 		var l *EncoderLayer

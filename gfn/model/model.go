@@ -229,6 +229,8 @@ func (m *Model) file() (*modelfile.File, error) {
 	switch {
 	case m.Q != nil:
 		f.Kind, f.Hidden, f.Act, f.Lambda = modelfile.KindQNet, modelfile.Hidden(m.Q.Net), m.Q.Net.Act, m.Lambda
+	case m.Policy != nil && m.Policy.Network() != nil:
+		return nil, fmt.Errorf("model: a policy with a %T network cannot be written to a model file: only MLP policies can", m.Policy.Network())
 	case m.Policy != nil:
 		for _, l := range m.Policy.Net.Trunk.Layers {
 			f.Hidden = append(f.Hidden, l.Out())

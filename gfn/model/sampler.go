@@ -112,10 +112,15 @@ type request struct {
 
 // NewSampler returns a Sampler of m. Workers are made when first needed.
 //
-// It panics if m has no network, or cfg.Workers or cfg.MaxBatch is negative.
+// It panics if m has no network, or a policy with a network other than the
+// MLP (policy.Config.Network, which model files do not hold), or if
+// cfg.Workers or cfg.MaxBatch is negative.
 func NewSampler(m *Model, cfg SamplerConfig) *Sampler {
 	if m == nil || (m.Policy == nil && m.Q == nil) || cfg.Workers < 0 || cfg.MaxBatch < 0 {
 		panic("model: NewSampler of a model without a network, or with a negative size")
+	}
+	if m.Policy != nil && m.Policy.Network() != nil {
+		panic(fmt.Sprintf("model: NewSampler of a policy with a %T network: only MLP policies are supported", m.Policy.Network()))
 	}
 	w := cfg.Workers
 	if w == 0 {

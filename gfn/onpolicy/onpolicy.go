@@ -229,10 +229,17 @@ func (a *Algorithm) Sample(it int, dst *gfn.Batch, rng *rand.Rand) error {
 	}
 	a.tape.Reset()
 	a.sampler.Rand = rng
+	a.pol.SetTraining(rng) // until the end of Learn
+	var err error
 	if a.Recompute {
-		return a.sampler.Sample(dst, a.Trajectories)
+		err = a.sampler.Sample(dst, a.Trajectories)
+	} else {
+		err = a.sampler.Record(dst, &a.tape, a.Trajectories)
 	}
-	return a.sampler.Record(dst, &a.tape, a.Trajectories)
+	if err != nil {
+		a.pol.SetTraining(nil)
+	}
+	return err
 }
 
 // Learn computes the loss of the batch Sample left in dst (scoring it now,
@@ -240,6 +247,8 @@ func (a *Algorithm) Sample(it int, dst *gfn.Batch, rng *rand.Rand) error {
 // propagates and steps the optimizers.
 func (a *Algorithm) Learn(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, error) {
 	info := train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}
+	a.pol.SetTraining(rng)
+	defer a.pol.SetTraining(nil)
 	t := &a.tape
 	var sc *gfn.Scores
 	if a.Recompute {

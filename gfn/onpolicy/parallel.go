@@ -43,6 +43,8 @@ func (w *worker) run() {
 		}
 	}()
 	w.err = nil
+	w.policy.SetTraining(w.sampler.Rand)
+	defer w.policy.SetTraining(nil)
 	t := &w.tape
 	t.Reset()
 	var sc *gfn.Scores

@@ -69,6 +69,11 @@ type Config struct {
 	// 2,000 iterations at exact L1 ≈ 0.008 (three seeds), where He
 	// initialisation, with weights 2.4× larger, wanders between 0.01 and 0.15.
 	Init nn.Init
+	// Network replaces the MLP: nil means the MLP above. Another network
+	// (such as envs/bitseq.Transformer) must have the heads PB and Flow ask
+	// for; Hidden, Act and Init do not apply to it, and PB cannot be
+	// SeparatePB. The Policy owns it from then on.
+	Network Network
 }
 
 // Validate returns an error naming the first invalid field of c.
@@ -89,29 +94,41 @@ func (c *Config) Validate() error {
 	if !c.Act.Valid() {
 		return fmt.Errorf("policy: unknown Config.Act %d", int(c.Act))
 	}
+	if c.Network != nil {
+		switch {
+		case c.PB == SeparatePB:
+			return fmt.Errorf("policy: Config.PB separate needs the MLP network, not %T", c.Network)
+		case c.Hidden != nil || c.Act != nn.ReLU || c.Init != nil:
+			return fmt.Errorf("policy: Config.Hidden, Act and Init apply to the MLP network, not %T", c.Network)
+		}
+	}
 	return nil
 }
 
-// Policy is a GFlowNet model over an environment: forward logits from an MLP,
-// turned into P_F by a log-softmax over the valid actions, a backward policy
-// (fixed, or learned with its own parameters) and an optional log-flow head.
-// It implements gfn.Evaluator. For an environment that is a OneHotEncoder,
-// the first layer is a gather of weight rows instead of a product.
+// Policy is a GFlowNet model over an environment: forward logits from an MLP
+// (or another Network), turned into P_F by a log-softmax over the valid
+// actions, a backward policy (fixed, or learned with its own parameters) and
+// an optional log-flow head. It implements gfn.Evaluator. For an environment
+// that is a OneHotEncoder, the MLP's first layer is a gather of weight rows
+// instead of a product.
 //
 // A Policy keeps scratch buffers: it is not safe for concurrent use.
 type Policy struct {
 	Env  gfn.Env
 	Spec gfn.Spec
-	// Net holds the trunk and heads: head 0 gives the forward logits [n×A];
-	// with TiedPB the next head gives backward logits [n×NumBackward]; with a
-	// flow head the last gives log F [n×1].
+	// Net holds the MLP's trunk and heads: head 0 gives the forward logits
+	// [n×A]; with TiedPB the next head gives backward logits [n×NumBackward];
+	// with a flow head the last gives log F [n×1]. It is nil when the policy
+	// has another Network.
 	Net *nn.Heads
 	// BackwardNet is the backward policy's own network (SeparatePB), or nil.
 	BackwardNet *BackwardNet
 	// PB is as in Config.
 	PB PBKind
 
-	pbHead, flowHead int // indices in Net.Heads, or −1
+	pbHead, flowHead int     // indices in Net.Heads, or −1
+	net              Network // Config.Network, or nil for the MLP
+	flow             bool    // there is a flow head
 	rev              gfn.Reversible
 	hot              gfn.OneHotEncoder
 	backward         gfn.Backward // the P_B that scores transitions: Config.Backward, or nil
@@ -150,6 +167,16 @@ func New(env gfn.Env, cfg Config, rng *rand.Rand) (*Policy, error) {
 	if cfg.PB != FixedPB && !isRev {
 		return nil, fmt.Errorf("policy: a learned backward policy (%v) needs a Reversible environment", cfg.PB)
 	}
+	if cfg.Network != nil {
+		if err := checkNetwork(cfg.Network, env, &cfg); err != nil {
+			return nil, err
+		}
+		cfg.Network.SetTraining(nil)
+		p := &Policy{Env: env, Spec: spec, PB: cfg.PB, pbHead: -1, flowHead: -1, net: cfg.Network,
+			flow: cfg.Flow, rev: rev, sd: spec.StateDim, a: spec.NumActions}
+		p.setBackward(cfg.Backward)
+		return p, nil
+	}
 	trunk := append([]int{spec.InputDim}, hidden...)
 	outs := []int{spec.NumActions}
 	p := &Policy{Env: env, Spec: spec, PB: cfg.PB,
@@ -162,6 +189,7 @@ func New(env gfn.Env, cfg Config, rng *rand.Rand) (*Policy, error) {
 		p.flowHead = len(outs)
 		outs = append(outs, 1)
 	}
+	p.flow = cfg.Flow
 	p.Net = nn.NewHeads(trunk, outs, cfg.Act, rng)
 	initLayers(cfg.Init, rng, append(p.Net.Trunk.Layers, p.Net.Heads...)...)
 	p.heads = make([]*autograd.Node, len(outs))
@@ -225,6 +253,9 @@ func (p *Policy) Params() []*autograd.Node {
 // ForwardParams returns the parameters of the forward policy and flow head,
 // the shared trunk included.
 func (p *Policy) ForwardParams() []*autograd.Node {
+	if p.net != nil {
+		return p.net.ForwardParams()
+	}
 	ps := p.Net.Trunk.Params()
 	for i, h := range p.Net.Heads {
 		if i != p.pbHead {
@@ -239,6 +270,8 @@ func (p *Policy) ForwardParams() []*autograd.Node {
 // that it can be trained by its own optimizer (or by TLM).
 func (p *Policy) BackwardParams() []*autograd.Node {
 	switch {
+	case p.net != nil && p.PB == TiedPB:
+		return p.net.BackwardParams()
 	case p.pbHead >= 0:
 		return p.Net.Heads[p.pbHead].Params()
 	case p.BackwardNet != nil:
@@ -251,7 +284,21 @@ func (p *Policy) BackwardParams() []*autograd.Node {
 func (p *Policy) Learned() bool { return p.PB == TiedPB || p.PB == SeparatePB }
 
 // HasFlow reports whether the policy has a log-flow head.
-func (p *Policy) HasFlow() bool { return p.flowHead >= 0 }
+func (p *Policy) HasFlow() bool { return p.flow }
+
+// Network returns the policy's Network, or nil for the MLP (Net).
+func (p *Policy) Network() Network { return p.net }
+
+// SetTraining switches the network into training mode, in which dropout
+// draws its masks from rng, or, with nil, into evaluation mode, in which the
+// policy is deterministic. A new Policy is in evaluation mode; the training
+// algorithms switch it on for their steps only. The MLP has no dropout: for
+// it, SetTraining does nothing.
+func (p *Policy) SetTraining(rng *rand.Rand) {
+	if p.net != nil {
+		p.net.SetTraining(rng)
+	}
+}
 
 // Backward returns the backward policy the policy scores transitions with:
 // Config.Backward when set, else the learned one (a gfn.Backward that
@@ -270,12 +317,27 @@ func (p *Policy) Backward() gfn.Backward {
 func (p *Policy) LearnedBackward() gfn.Backward { return p.learned }
 
 // TrunkParams returns the parameters of the shared trunk.
-func (p *Policy) TrunkParams() []*autograd.Node { return p.Net.Trunk.Params() }
+func (p *Policy) TrunkParams() []*autograd.Node {
+	if p.net != nil {
+		return p.net.TrunkParams()
+	}
+	return p.Net.Trunk.Params()
+}
 
 // forward records the networks on t for the n states stored flat in states:
 // forward logits [n×A], backward logits [n×NumBackward] (nil unless P_B is
 // learned) and log F [n×1] (nil without a flow head).
 func (p *Policy) forward(t *autograd.Tape, states []int, n int) (logits, pb, logF *autograd.Node) {
+	if p.net != nil {
+		logits, pb, logF = p.net.Forward(t, states, n)
+		if p.PB != TiedPB {
+			pb = nil
+		}
+		if !p.flow {
+			logF = nil
+		}
+		return logits, pb, logF
+	}
 	if p.hot != nil {
 		p.idx = scratch.Resize(p.idx, n*p.k)
 		for i := 0; i < n; i++ {
@@ -341,7 +403,7 @@ func (p *Policy) Evaluate(t *autograd.Tape, states []int, n int) (logPF, logF *a
 // LogZ returns log F(s₀) from the flow head, the model's estimate of log Z,
 // or NaN without a flow head.
 func (p *Policy) LogZ() float64 {
-	if p.flowHead < 0 {
+	if !p.flow {
 		return math.NaN()
 	}
 	s0 := make(gfn.State, p.sd)
@@ -370,7 +432,12 @@ func (l learnedPB) LogProbs(t *autograd.Tape, states []int, n int) *autograd.Nod
 // module is shared, a learned one is the replica's own view.
 func (p *Policy) Replica() *Policy {
 	q := &Policy{Env: p.Env, Spec: p.Spec, PB: p.PB, pbHead: p.pbHead, flowHead: p.flowHead,
-		rev: p.rev, hot: p.hot, sd: p.sd, a: p.a, k: p.k}
+		flow: p.flow, rev: p.rev, hot: p.hot, sd: p.sd, a: p.a, k: p.k}
+	if p.net != nil {
+		q.net = p.net.Replica()
+		q.setBackward(p.backward)
+		return q
+	}
 	q.Net = &nn.Heads{Trunk: shadowMLP(p.Net.Trunk), Heads: shadowLayers(p.Net.Heads)}
 	if p.BackwardNet != nil {
 		q.BackwardNet = &BackwardNet{Env: p.BackwardNet.Env, hot: p.BackwardNet.hot, Net: shadowMLP(p.BackwardNet.Net)}

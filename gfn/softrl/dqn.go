@@ -330,6 +330,8 @@ func (s *DQN) Step(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, erro
 // Sample rolls out iteration it's trajectories into dst with rng and splits
 // them into transitions.
 func (s *DQN) Sample(it int, dst *gfn.Batch, rng *rand.Rand) error {
+	s.setTraining(rng)
+	defer s.setTraining(nil)
 	if err := s.sampler.Rollout(dst, &s.actor, s.Trajectories, rng); err != nil {
 		return err
 	}
@@ -347,7 +349,9 @@ func (s *DQN) Learn(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, err
 		return info, err
 	}
 	if it > s.LearningStarts && s.replay.Len() > 0 {
+		s.setTraining(rng)
 		loss, err := s.learn(s.beta(it), rng)
+		s.setTraining(nil)
 		if err != nil {
 			return info, err
 		}

@@ -130,6 +130,7 @@ type Algorithm struct {
 	past    []gfn.Batch
 	npast   int
 	shared  bool
+	pol     *policy.Policy // the forward policy whose trunk P_B shares, or nil
 	ready   bool
 }
 
@@ -199,6 +200,7 @@ func (a *Algorithm) Init(env gfn.Env, rng *rand.Rand) error {
 			return err
 		}
 		pol := op.Trained()
+		a.pol = pol
 		a.pb, a.pbOnly = pol.LearnedBackward(), pol.BackwardParams()
 		a.params = a.pbOnly
 		if !a.HeadOnly {
@@ -208,6 +210,9 @@ func (a *Algorithm) Init(env gfn.Env, rng *rand.Rand) error {
 		// head are read (and averaged).
 		cfg := op.Policy
 		cfg.Backward = nil
+		if net := pol.Network(); net != nil {
+			cfg.Network = policy.CloneNetwork(net)
+		}
 		tp, err := policy.New(env, cfg, rand.New(rand.NewPCG(0, 0)))
 		if err != nil {
 			return err
@@ -310,6 +315,10 @@ func (a *Algorithm) backward(info train.StepInfo, dst *gfn.Batch, rng *rand.Rand
 		a.past[a.npast%a.Past].CopyFrom(dst)
 		a.npast++
 		b = &a.past[rng.IntN(min(a.npast, a.Past))]
+	}
+	if a.pol != nil { // dropout in a shared trunk
+		a.pol.SetTraining(rng)
+		defer a.pol.SetTraining(nil)
 	}
 	t := &a.tape
 	t.Reset()

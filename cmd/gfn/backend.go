@@ -82,7 +82,9 @@ func newLibrarySession(cfg *config) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &trainerSession{tr: tr, env: env, dim: env.Spec().StateDim}, nil
+	// Model files hold MLPs only: a transformer run is sampled from its
+	// checkpoint.
+	return &trainerSession{tr: tr, env: env, dim: env.Spec().StateDim, noModel: cfg.Policy == "transformer"}, nil
 }
 
 // backwardPolicies lists the values of -pb, in the order of the usage text:
@@ -124,6 +126,14 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 		}
 		fixed = m
 	}
+	var net policy.Network
+	if cfg.Policy == "transformer" {
+		tf, err := bitseq.NewTransformer(env.(*bitseq.Env), transformerConfig(cfg), rand.New(rand.NewPCG(cfg.Seed, 0x7f)))
+		if err != nil {
+			return nil, err
+		}
+		net = tf
+	}
 	var fwd train.Algorithm
 	if a.objective == nil {
 		d := &softrl.DQN{Hidden: cfg.Hidden, Alpha: a.alpha, Epsilon: cfg.Epsilon, Trajectories: cfg.Batch, LR: cfg.LR,
@@ -131,6 +141,9 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 		if cfg.Env == "bitseq" { // the bit-sequence settings of the soft-RL code
 			d.PERAlpha, d.BetaStart, d.BetaEnd, d.ApplyWeights = 0.9, 0.1, 0.1, true
 			d.LeafCoeff, d.HardEvery, d.L0, d.LearningStarts = 5, 5, -25, 50
+		}
+		if net != nil { // the transformer's logits are the Q-values
+			d.Q, d.Target, d.Hidden = softrl.NetworkQ{Net: net}, softrl.NetworkQ{Net: policy.CloneNetwork(net)}, nil
 		}
 		if cfg.PB == "naive" {
 			// A network of its own trained by the TD loss; its weights come
@@ -147,7 +160,7 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 		kind := map[string]policy.PBKind{"naive": policy.TiedPB, "tied": policy.TiedPB, "separate": policy.SeparatePB}[cfg.PB]
 		fwd = &onpolicy.Algorithm{
 			Objective:     a.objective(cfg),
-			Policy:        policy.Config{Hidden: cfg.Hidden, PB: kind, Backward: fixed},
+			Policy:        policyConfig(cfg, kind, fixed, net),
 			BackwardLR:    cfg.LRPB,
 			ReplayBatches: cfg.Replay,
 			Workers:       cfg.Workers,
@@ -170,12 +183,32 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 	return t, nil
 }
 
+// policyConfig returns the policy of an on-policy algorithm: the MLP of
+// cfg, or net.
+func policyConfig(cfg *config, kind policy.PBKind, fixed gfn.Backward, net policy.Network) policy.Config {
+	if net != nil {
+		return policy.Config{PB: kind, Backward: fixed, Network: net}
+	}
+	return policy.Config{Hidden: cfg.Hidden, PB: kind, Backward: fixed}
+}
+
+// transformerConfig returns the sizes of cfg's transformer.
+func transformerConfig(cfg *config) nn.TransformerConfig {
+	c := nn.TransformerConfig{Dim: cfg.Dim, Heads: cfg.Heads, FF: cfg.FF, Layers: cfg.Layers, Dropout: cfg.Dropout}
+	if c.Dropout == 0 {
+		c.Dropout = -1 // none (nn's zero value is its default, 0.1)
+	}
+	return c
+}
+
 // trainerSession is a session of train.Trainer.
 type trainerSession struct {
 	tr    *train.Trainer
 	env   gfn.Env
 	dim   int
 	batch gfn.Batch // for Sample
+	// noModel says that the network cannot be written as a model file.
+	noModel bool
 }
 
 func (s *trainerSession) Step() (stepStats, error) {
@@ -258,6 +291,9 @@ func (s *trainerSession) Sample(dst []int, n int, seed uint64) error {
 func (s *trainerSession) Save(path string) error {
 	if err := s.tr.Save(path); err != nil {
 		return err
+	}
+	if s.noModel {
+		return nil
 	}
 	return s.tr.SaveModel(filepath.Join(filepath.Dir(path), modelFile))
 }

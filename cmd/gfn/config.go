@@ -47,7 +47,14 @@ type config struct {
 	K      int     `json:"k,omitempty"`     // bitseq: bits per word
 	Modes  string  `json:"modes,omitempty"` // bitseq: the mode set's seed, tlm (42) or run (the run's)
 
-	Loss        string  `json:"loss"`
+	Loss    string  `json:"loss"`
+	Policy  string  `json:"policy,omitempty"`  // mlp or transformer; "" (older configs) means mlp
+	Dim     int     `json:"dim,omitempty"`     // transformer: model width
+	Heads   int     `json:"heads,omitempty"`   // transformer: attention heads
+	Layers  int     `json:"layers,omitempty"`  // transformer: encoder layers
+	FF      int     `json:"ff,omitempty"`      // transformer: feed-forward width
+	Dropout float64 `json:"dropout,omitempty"` // transformer: dropout in training
+
 	Hidden      []int   `json:"hidden"`
 	SubTBLambda float64 `json:"subtb_lambda"`
 	PB          string  `json:"pb"` // backward policy: see backwardPolicies
@@ -125,7 +132,13 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.IntVar(&f.K, "k", 8, "bitseq: bits per word (a divisor of -n)")
 	fs.StringVar(&f.Modes, "modes", "tlm", "bitseq: the mode set, tlm (numpy seed 42, the TLM code's) or run (seeded with -seed, the soft-RL code's)")
 	fs.StringVar(&f.Loss, "loss", "tb", "objective or algorithm: "+lossNames())
-	fs.Func("hidden", "hidden layer `widths`, comma-separated (default 256,256)", func(s string) error {
+	fs.StringVar(&f.Policy, "policy", "", "network: mlp or transformer (bitseq only, the papers' network; the bitseq default)")
+	fs.IntVar(&f.Dim, "dim", 64, "transformer: model width")
+	fs.IntVar(&f.Heads, "heads", 8, "transformer: attention heads (a divisor of -dim)")
+	fs.IntVar(&f.Layers, "layers", 3, "transformer: encoder layers")
+	fs.IntVar(&f.FF, "ff", 64, "transformer: feed-forward width")
+	fs.Float64Var(&f.Dropout, "dropout", 0.1, "transformer: dropout probability in training, in [0, 1)")
+	fs.Func("hidden", "hidden layer `widths` of the MLPs, comma-separated (default 256,256)", func(s string) error {
 		h, err := parseHidden(s)
 		f.Hidden = h
 		return err
@@ -142,7 +155,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.IntVar(&f.Iters, "iters", defaultIters, "training iterations (the total, when resuming)")
 	fs.Float64Var(&f.LR, "lr", 1e-3, "learning rate of the network")
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "Adam's decoupled weight decay (bitseq default 1e-5, hypergrid 0)")
-	fs.Float64Var(&f.LRLogZ, "lr-logz", 0.1, "learning rate of log Z")
+	fs.Float64Var(&f.LRLogZ, "lr-logz", 0.1, "learning rate of log Z (bitseq default 0.064)")
 	// Without exploration, on-policy TB on the 8×8 grid can lock onto two of
 	// the four modes for good (seed 2 does); ε = 0.05 finds all four on
 	// every seed we tried. Soft DQN explores through softmax(Q/λ) instead.
@@ -186,6 +199,18 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 	}
 	if f.Env == "bitseq" && !f.set["weight-decay"] {
 		f.WeightDecay = bitseqWeightDecay
+	}
+	if f.Env == "bitseq" && !f.set["lr-logz"] {
+		f.LRLogZ = bitseqLRLogZ
+	}
+	if f.Policy == "" {
+		f.Policy = "mlp"
+		if f.Env == "bitseq" {
+			f.Policy = "transformer"
+		}
+	}
+	if f.Policy != "transformer" {
+		f.Dim, f.Heads, f.Layers, f.FF, f.Dropout = 0, 0, 0, 0, 0
 	}
 	if !f.Resume { // a resumed run's environment is the saved one
 		if err := f.checkEnvFlags(); err != nil {
@@ -241,6 +266,12 @@ func (f *trainFlags) checkApplies() error {
 		{"pb-gamma", tlmPB(f.PB), "-pb tlm or pessimistic"},
 		{"pb-past", tlmPB(f.PB), "-pb tlm or pessimistic"},
 		{"test-every", f.Env == "bitseq" || f.Resume, "-env bitseq"},
+		{"hidden", f.Policy == "mlp" || (dqn && learnedPB(f.PB)) || f.Resume, "the MLPs: -policy mlp, or a learned -pb of softdqn and mdqn"},
+		{"dim", f.Policy == "transformer" || f.Resume, "-policy transformer"},
+		{"heads", f.Policy == "transformer" || f.Resume, "-policy transformer"},
+		{"layers", f.Policy == "transformer" || f.Resume, "-policy transformer"},
+		{"ff", f.Policy == "transformer" || f.Resume, "-policy transformer"},
+		{"dropout", f.Policy == "transformer" || f.Resume, "-policy transformer"},
 	} {
 		if f.set[c.flag] && !c.applies {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
@@ -253,6 +284,10 @@ func (f *trainFlags) checkApplies() error {
 const (
 	bitseqEpsilon     = 0.001 // a uniformly random action with probability 0.001
 	bitseqWeightDecay = 1e-5  // Adam's weight decay
+	// The papers' log Z is the sum of a 64-vector trained by Adam at 1e-3:
+	// its components get the same gradient and stay equal, so it moves as
+	// one scalar trained by Adam at 64 × 1e-3.
+	bitseqLRLogZ = 0.064
 )
 
 // envFlags are the flags of each environment; the others' must not be given.
@@ -337,6 +372,22 @@ func (c *config) validate() error {
 	switch {
 	case !knownLoss(c.Loss):
 		return fmt.Errorf("unknown -loss %q (want one of %s)", c.Loss, lossNames())
+	case c.Policy != "" && c.Policy != "mlp" && c.Policy != "transformer":
+		return fmt.Errorf("unknown -policy %q (want mlp or transformer)", c.Policy)
+	case c.Policy == "transformer" && c.Env != "bitseq":
+		return errors.New("-policy transformer needs -env bitseq")
+	case c.Policy == "transformer" && c.PB == "separate":
+		return errors.New("-pb separate needs -policy mlp (use tied for a backward head on the transformer)")
+	case c.Policy == "transformer" && (c.Dim < 2 || c.Dim > 1024 || c.Dim%2 != 0):
+		return fmt.Errorf("-dim must be even and in [2, 1024], got %d", c.Dim)
+	case c.Policy == "transformer" && (c.Heads < 1 || c.Dim%c.Heads != 0):
+		return fmt.Errorf("-heads must divide -dim %d, got %d", c.Dim, c.Heads)
+	case c.Policy == "transformer" && (c.Layers < 1 || c.Layers > 64):
+		return fmt.Errorf("-layers must be in [1, 64], got %d", c.Layers)
+	case c.Policy == "transformer" && (c.FF < 1 || c.FF > maxWidth):
+		return fmt.Errorf("-ff must be in [1, %d], got %d", maxWidth, c.FF)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("-dropout must be in [0, 1), got %g", c.Dropout)
 	case len(c.Hidden) == 0:
 		return errors.New("-hidden needs at least one layer width")
 	case !finite(c.SubTBLambda) || c.SubTBLambda <= 0:

@@ -203,8 +203,17 @@ func TestDivergenceReported(t *testing.T) {
 // (interrupted at a multiple of -test-every, where both runs measure the
 // correlation).
 func TestBitseq(t *testing.T) {
-	base := []string{"-env", "bitseq", "-n", "16", "-k", "4", "-hidden", "32", "-eval-every", "10", "-test-every", "20", "-quiet"}
-	for _, loss := range [][]string{{"-loss", "tb"}, {"-loss", "mdqn"}, {"-loss", "subtb", "-pb", "tlm"}, {"-loss", "softdqn", "-pb", "naive"}} {
+	base := []string{"-env", "bitseq", "-n", "16", "-k", "4", "-eval-every", "10", "-test-every", "20", "-quiet"}
+	mlp := []string{"-policy", "mlp", "-hidden", "32"}
+	tf := []string{"-dim", "8", "-heads", "2", "-layers", "1", "-ff", "8"} // the default -policy
+	for _, loss := range [][]string{
+		append([]string{"-loss", "tb"}, mlp...),
+		append([]string{"-loss", "mdqn"}, mlp...),
+		append([]string{"-loss", "subtb", "-pb", "tlm"}, mlp...),
+		append([]string{"-loss", "softdqn", "-pb", "naive"}, mlp...),
+		append([]string{"-loss", "tb", "-pb", "tlm"}, tf...),
+		append([]string{"-loss", "mdqn"}, tf...),
+	} {
 		name := strings.Join(loss[1:], "-")
 		t.Run(name, func(t *testing.T) {
 			a, b := t.TempDir(), t.TempDir()
@@ -258,6 +267,12 @@ func TestBitseq(t *testing.T) {
 		{[]string{"-env", "bitseq", "-n", "16", "-k", "5"}, "-k must divide -n"},
 		{[]string{"-env", "bitseq", "-modes", "mine"}, `unknown -modes "mine"`},
 		{[]string{"-env", "bitseq", "-pb", "maxent"}, "-pb maxent needs an environment whose states can be enumerated"},
+		{[]string{"-env", "bitseq", "-hidden", "32"}, "-hidden applies only to the MLPs"},
+		{[]string{"-dim", "32"}, "-dim applies only to -policy transformer"},
+		{[]string{"-policy", "transformer"}, "-policy transformer needs -env bitseq"},
+		{[]string{"-env", "bitseq", "-policy", "cnn"}, `unknown -policy "cnn"`},
+		{[]string{"-env", "bitseq", "-dim", "30", "-heads", "4"}, "-heads must divide -dim 30"},
+		{[]string{"-env", "bitseq", "-pb", "separate"}, "-pb separate needs -policy mlp"},
 	} {
 		code, _, stderr := gfnRun(t, append([]string{"train", "-out", t.TempDir(), "-iters", "1", "-quiet"}, c.args...)...)
 		checkOneLineError(t, c.args, code, stderr, c.want)

@@ -16,6 +16,13 @@
 // reshaping (ConcatCols, ConcatRows, SliceCols, SliceRows), losses (Huber,
 // SquaredError) and StopGrad, which passes a value on and blocks its gradient.
 //
+// The transformer operations are LayerNorm, AddNorm (the residual addition,
+// dropout and layer norm of a post-norm layer in one node), Affine (x·W + b
+// in one node), EmbedPositions, Dropout, multi-head Attention on packed
+// queries, keys and values with a key-padding mask, and the fused
+// SelfAttention and FeedForward, which keep their intermediates off the tape.
+// Custom lets another package record an operation of its own.
+//
 // Each operation computes its value at once and records a backward function
 // next to it. The tape lists nodes in the order they were made, which is a
 // topological order of the graph, so Backward simply walks the list in
@@ -28,7 +35,9 @@
 // and the additions of Add and of gradient accumulation run AVX-512 or AVX2
 // kernels chosen at start-up (simd_amd64.s), with the Go loops kept as the
 // portable path (build tag purego) and as the definition: the kernels' results
-// are bit-identical to them.
+// are bit-identical to them. Attention's per-head products, its exponential and
+// softmax, and the dropout masks run AVX-512 kernels with bit-identical Go
+// paths in the same way.
 //
 // # The tape lifecycle
 //

@@ -11,6 +11,13 @@
 //     own BLAS (gonum.org/v1/gonum/blas/gonum, called directly so it stays a
 //     fixed yardstick), with a hand-derived backward and preallocated buffers.
 //   - BenchmarkMatMul/m=M,k=K,n=N: the products of that MLP, in GFLOP/s.
+//   - BenchmarkTransformer/k=K/{forward,step,iteration}: the bit-sequence
+//     transformer (n = 120) for one recorded forward pass, one forward and
+//     backward pass, and a TB iteration's network work, with flops per CPU
+//     second.
+//   - BenchmarkBitseq/{tb,tb+tlm,mdqn,tb/split}: whole training iterations of
+//     the bit-sequence task with the transformer policy, through the library
+//     (BenchmarkBitseqCorrelation: one test-set Spearman evaluation).
 //   - The GFlowNet benchmarks (rollouts, training iterations, Soft DQN steps).
 //
 // The machine these were tuned on is shared and noisy; compare ratios measured

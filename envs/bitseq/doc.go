@@ -55,9 +55,16 @@
 // # Policy input
 //
 // Encode writes one one-hot block of width 2^k+1 per slot (a word or EMPTY),
-// and EncodeIndices the positions of its n/k ones. Tokens writes the
-// transformer policy's input: BOS = 2^k+1, then the slots (word tokens
-// 0…2^k−1, EMPTY = 2^k).
+// and EncodeIndices the positions of its n/k ones: the input of an MLP
+// policy. Tokens writes the transformer policy's input: BOS = 2^k+1, then the
+// slots (word tokens 0…2^k−1, EMPTY = 2^k).
+//
+// Transformer is the papers' policy network, a policy.Network: a post-norm
+// Transformer encoder over the tokens with the factorised action head
+// logit(i, w) = p_i + w_{i,w} (position logits from the BOS row, word
+// logits from each slot's row), log F from the BOS row, and a zero-
+// initialised backward head on the BOS encoding. Plug it into a policy with
+// policy.Config{Network: t}, or into Soft DQN with softrl.NetworkQ{Net: t}.
 //
 // Enum adds exact enumeration, for instances with at most MaxStates states
 // such as n = 8, k = 2.

@@ -10,6 +10,14 @@
 // weight rows rather than a product. Weights start from PyTorch's nn.Linear
 // initialisation, as in the papers' code.
 //
+// Another network can replace the MLP (Config.Network): anything that
+// implements Network, which maps a batch of states to forward logits and,
+// optionally, backward logits and log-flows, such as the bit-sequence
+// transformer envs/bitseq.Transformer. A network with dropout has a training
+// mode (SetTraining); a Policy is in evaluation mode, deterministic, except
+// inside the training algorithms' steps, which switch it on with the
+// iteration's random source.
+//
 // Actor is the policy as a gfn.Actor: one batched forward pass per step over
 // the trajectories still running, with ε-uniform and temperature
 // exploration. Sampler runs it through gfn.Sampler and, in Rollout, keeps the

@@ -1,0 +1,391 @@
+package optim
+
+import (
+	"encoding"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gogfn/gogfn/autograd"
+)
+
+// Averager keeps an average of the values a parameter list takes during
+// training: a second set of weights that is often a better model than the
+// last iterate. Update is called after every optimizer step; the average is
+// read with CopyTo (into another model of the same structure) or Swap (which
+// exchanges it with the live parameters, so that the training network itself
+// can be evaluated, saved or sampled with the average and then restored).
+//
+// Average (SWA and WAKD's uniform average from t₀), EMA, SWAD and SMA
+// implement it, and each is also an encoding.BinaryMarshaler and
+// BinaryUnmarshaler whose state restores the run bit-identically.
+type Averager interface {
+	// Update records the parameters' current values.
+	Update()
+	// Count returns the number of iterates in the average that CopyTo and
+	// Swap would give now; 0 means there is none yet.
+	Count() int
+	// CopyTo writes the average into the values of dst, which must have the
+	// shapes of the averaged parameters.
+	CopyTo(dst []*autograd.Node)
+	// Swap exchanges the average with the parameters' values. A second Swap
+	// restores both exactly; Update must not be called in between.
+	Swap()
+}
+
+var (
+	_ Averager                   = (*Average)(nil)
+	_ encoding.BinaryMarshaler   = (*Average)(nil)
+	_ encoding.BinaryUnmarshaler = (*Average)(nil)
+	_ Averager                   = (*EMA)(nil)
+	_ encoding.BinaryMarshaler   = (*EMA)(nil)
+	_ encoding.BinaryUnmarshaler = (*EMA)(nil)
+)
+
+// Average is the uniform running average of the iterates from update Start
+// on: after update T ≥ t₀ = Start it holds
+//
+//	θ̄ = (1/(T − t₀ + 1)) · Σ_{t=t₀}^{T} θ_t,
+//
+// kept as an incremental mean, θ̄ ← θ̄ + (θ_t − θ̄)/k for the k-th averaged
+// iterate (the first is copied). This is stochastic weight averaging (SWA,
+// Izmailov et al. 2018, arXiv 1803.05407) with a constant learning rate, and
+// the WAKD model of Berezovskiy and Morozov ("Weight Averaging Improves
+// Knowledge Distillation under Domain Shift", 2023, arXiv 2309.11446), which
+// averages every iterate from t₀ (10% of training) to the end, with no
+// validation data. Updates are counted from 1: the t-th call to Update
+// records θ_t, the parameters after t optimizer steps.
+//
+// Buffers are allocated on the first Update; later Updates allocate nothing.
+type Average struct {
+	Params []*autograd.Node
+	Start  int // t₀, the first update whose iterate is averaged; 0 means 1
+
+	t, k    int
+	avg     [][]float64
+	swapped bool
+}
+
+// Update records the parameters' current values: θ_t with t one more than at
+// the previous call. Iterates before Start are counted but not averaged.
+//
+// It panics if the average is swapped in or the parameters' number or shapes
+// have changed since the first Update.
+func (a *Average) Update() {
+	checkNotSwapped("Average", a.swapped)
+	ensureBufs(&a.avg, a.Params, a.t)
+	a.t++
+	if a.t < a.Start {
+		return
+	}
+	a.k++
+	accumulate(a.avg, a.Params, a.k)
+}
+
+// Count returns the number of averaged iterates.
+func (a *Average) Count() int { return a.k }
+
+// Steps returns the number of Updates.
+func (a *Average) Steps() int { return a.t }
+
+// CopyTo writes the average into the values of dst.
+//
+// It panics if Count is 0, len(dst) ≠ len(Params) or a shape differs.
+func (a *Average) CopyTo(dst []*autograd.Node) {
+	checkCount("Average", a.k)
+	copyBufs(dst, a.avg, a.swapped, a.Params)
+}
+
+// Swap exchanges the average with the values of Params.
+//
+// It panics if Count is 0.
+func (a *Average) Swap() {
+	checkCount("Average", a.k)
+	swapBufs(a.Params, a.avg)
+	a.swapped = !a.swapped
+}
+
+// MarshalBinary returns the state (update count, averaged count and average)
+// in the versioned, checksummed format of the optimizers' state. It returns
+// an error while the average is swapped in.
+func (a *Average) MarshalBinary() ([]byte, error) {
+	if a.swapped {
+		return nil, errSwapped
+	}
+	return marshalAvg("AVG1", a.t, []float64{float64(a.k)}, a.avg), nil
+}
+
+// UnmarshalBinary restores state written by MarshalBinary, checked against
+// Params. On error (wrapping ErrState) the Average is unchanged.
+func (a *Average) UnmarshalBinary(data []byte) error {
+	t, meta, bufs, err := unmarshalAvg("AVG1", data, 1)
+	if err == nil {
+		err = fitGroups(bufs, a.Params, groups(t))
+	}
+	if err != nil {
+		return err
+	}
+	k, err := count(meta[0], t)
+	if err != nil {
+		return err
+	}
+	a.t, a.k, a.avg, a.swapped = t, k, bufs, false
+	return nil
+}
+
+// EMA is an exponential moving average of the iterates,
+//
+//	θ̄ ← τ·θ̄ + (1 − τ)·θ_t,
+//
+// the "sampling model" of recursion's gflownet trainer (its sampling_tau,
+// usually 0.9 to 0.99), which samples training trajectories with θ̄ rather
+// than θ. The first Update copies θ; call Update once before the first
+// optimizer step to start from the initial weights, as that trainer does.
+// Tau is the weight the average keeps, so EMA{Tau: 0.99} moves as
+// Polyak(θ̄, θ, 0.01) does.
+//
+// Buffers are allocated on the first Update; later Updates allocate nothing.
+type EMA struct {
+	Params []*autograd.Node
+	Tau    float64 // weight kept by the average, in [0, 1); 0 means 0.99
+
+	t       int
+	avg     [][]float64
+	swapped bool
+}
+
+// Update folds the parameters' current values into the average.
+//
+// It panics if Tau is outside [0, 1), the average is swapped in, or the
+// parameters' number or shapes have changed since the first Update.
+func (e *EMA) Update() {
+	tau := or(e.Tau, 0.99)
+	if !(tau >= 0 && tau < 1) {
+		panic(fmt.Sprintf("optim: EMA with τ = %v outside [0, 1)", e.Tau))
+	}
+	checkNotSwapped("EMA", e.swapped)
+	ensureBufs(&e.avg, e.Params, e.t)
+	e.t++
+	if e.t == 1 {
+		accumulate(e.avg, e.Params, 1)
+		return
+	}
+	keep, take := tau, 1-tau
+	for i, p := range e.Params {
+		a := e.avg[i]
+		x := raw(p.Value)[:len(a)]
+		for j := range a {
+			a[j] = a[j]*keep + x[j]*take
+		}
+	}
+}
+
+// Count returns the number of Updates folded into the average.
+func (e *EMA) Count() int { return e.t }
+
+// CopyTo writes the average into the values of dst.
+//
+// It panics if Count is 0, len(dst) ≠ len(Params) or a shape differs.
+func (e *EMA) CopyTo(dst []*autograd.Node) {
+	checkCount("EMA", e.t)
+	copyBufs(dst, e.avg, e.swapped, e.Params)
+}
+
+// Swap exchanges the average with the values of Params.
+//
+// It panics if Count is 0.
+func (e *EMA) Swap() {
+	checkCount("EMA", e.t)
+	swapBufs(e.Params, e.avg)
+	e.swapped = !e.swapped
+}
+
+// MarshalBinary returns the state (update count and average). It returns an
+// error while the average is swapped in.
+func (e *EMA) MarshalBinary() ([]byte, error) {
+	if e.swapped {
+		return nil, errSwapped
+	}
+	return marshalAvg("EMA1", e.t, nil, e.avg), nil
+}
+
+// UnmarshalBinary restores state written by MarshalBinary, checked against
+// Params. On error (wrapping ErrState) the EMA is unchanged.
+func (e *EMA) UnmarshalBinary(data []byte) error {
+	t, _, bufs, err := unmarshalAvg("EMA1", data, 0)
+	if err == nil {
+		err = fitGroups(bufs, e.Params, groups(t))
+	}
+	if err != nil {
+		return err
+	}
+	e.t, e.avg, e.swapped = t, bufs, false
+	return nil
+}
+
+var errSwapped = errors.New("optim: MarshalBinary while the average is swapped in")
+
+// accumulate folds the parameters' values into avg as the k-th iterate of a
+// uniform mean: avg ← avg + (θ − avg)/k, a copy when k = 1.
+func accumulate(avg [][]float64, ps []*autograd.Node, k int) {
+	for i, p := range ps {
+		meanStep(avg[i], raw(p.Value), k)
+	}
+}
+
+// meanStep sets a ← a + (x − a)/k, or a ← x when k = 1. The division (not a
+// multiplication by 1/k) follows PyTorch's AveragedModel, and keeps means of
+// exactly representable values exact.
+func meanStep(a, x []float64, k int) {
+	x = x[:len(a)]
+	if k == 1 {
+		copy(a, x)
+		return
+	}
+	n := float64(k)
+	for j := range a {
+		a[j] += (x[j] - a[j]) / n
+	}
+}
+
+// ensureBufs allocates parameter-sized buffers on the first Update (t = 0)
+// and afterwards panics if the parameters no longer fit them.
+func ensureBufs(b *[][]float64, ps []*autograd.Node, t int) {
+	if t == 0 && fitBufs(*b, ps) != nil {
+		*b = newBufs(ps)
+		return
+	}
+	if err := fitBufs(*b, ps); err != nil {
+		panic(fmt.Sprintf("optim: parameters changed after %d updates: %v", t, err))
+	}
+}
+
+func newBufs(ps []*autograd.Node) [][]float64 {
+	b := make([][]float64, len(ps))
+	for i, p := range ps {
+		r, c := p.Dims()
+		b[i] = make([]float64, r*c)
+	}
+	return b
+}
+
+// fitBufs returns nil if b has one buffer of the right size per parameter.
+func fitBufs(b [][]float64, ps []*autograd.Node) error {
+	if len(b) != len(ps) {
+		return fmt.Errorf("%d buffers for %d parameters", len(b), len(ps))
+	}
+	for i, p := range ps {
+		if r, c := p.Dims(); len(b[i]) != r*c {
+			return fmt.Errorf("buffer %d has %d elements, parameter %d has %d", i, len(b[i]), i, r*c)
+		}
+	}
+	return nil
+}
+
+// copyBufs writes b into the values of dst. When the average is swapped in,
+// it lives in ps, which is read instead.
+func copyBufs(dst []*autograd.Node, b [][]float64, swapped bool, ps []*autograd.Node) {
+	checkDst(dst, ps)
+	for i := range dst {
+		if swapped {
+			copy(raw(dst[i].Value), raw(ps[i].Value))
+		} else {
+			copy(raw(dst[i].Value), b[i])
+		}
+	}
+}
+
+// checkDst panics unless dst has the shapes of ps.
+func checkDst(dst, ps []*autograd.Node) {
+	if len(dst) != len(ps) {
+		panic(fmt.Sprintf("optim: CopyTo of %d parameters into %d", len(ps), len(dst)))
+	}
+	for i := range dst {
+		dr, dc := dst[i].Dims()
+		pr, pc := ps[i].Dims()
+		if dr != pr || dc != pc {
+			panic(fmt.Sprintf("optim: CopyTo: parameter %d is %d×%d, destination %d×%d", i, pr, pc, dr, dc))
+		}
+	}
+}
+
+// swapBufs exchanges b with the parameters' values, element by element.
+func swapBufs(ps []*autograd.Node, b [][]float64) {
+	if err := fitBufs(b, ps); err != nil {
+		panic(fmt.Sprintf("optim: Swap: %v", err))
+	}
+	for i, p := range ps {
+		x := raw(p.Value)
+		a := b[i][:len(x)]
+		for j := range x {
+			x[j], a[j] = a[j], x[j]
+		}
+	}
+}
+
+func checkCount(name string, n int) {
+	if n == 0 {
+		panic(fmt.Sprintf("optim: %s has no average yet", name))
+	}
+}
+
+func checkNotSwapped(name string, swapped bool) {
+	if swapped {
+		panic(fmt.Sprintf("optim: %s.Update while the average is swapped in", name))
+	}
+}
+
+// marshalAvg writes an averager's state in the optimizers' format: the
+// update count as the step count, then a buffer of scalar metadata, then the
+// parameter-sized buffers of each group in turn.
+func marshalAvg(magic string, t int, meta []float64, groups ...[][]float64) []byte {
+	s := state{t: t, bufs: [][]float64{meta}}
+	for _, g := range groups {
+		s.bufs = append(s.bufs, g...)
+	}
+	return s.marshal(magic)
+}
+
+// unmarshalAvg decodes and checks state written by marshalAvg with nmeta
+// metadata values, and returns the update count, the metadata and the
+// parameter-sized buffers, which the caller checks with fitGroups.
+func unmarshalAvg(magic string, data []byte, nmeta int) (t int, meta []float64, rest [][]float64, err error) {
+	var s state
+	if err := s.unmarshal(magic, data, 0, nil, nil); err != nil {
+		return 0, nil, nil, err
+	}
+	if len(s.bufs) == 0 || len(s.bufs[0]) != nmeta {
+		return 0, nil, nil, fmt.Errorf("%w: malformed metadata", ErrState)
+	}
+	return s.t, s.bufs[0], s.bufs[1:], nil
+}
+
+// fitGroups returns an error wrapping ErrState unless rest holds exactly n
+// groups of buffers, each fitting ps.
+func fitGroups(rest [][]float64, ps []*autograd.Node, n int) error {
+	if len(rest) != n*len(ps) {
+		return fmt.Errorf("%w: does not fit the parameters: %d buffers, want %d groups of %d", ErrState, len(rest), n, len(ps))
+	}
+	for g := 0; g < n; g++ {
+		if err := fitBufs(rest[g*len(ps):(g+1)*len(ps)], ps); err != nil {
+			return fmt.Errorf("%w: does not fit the parameters: %v", ErrState, err)
+		}
+	}
+	return nil
+}
+
+// groups returns 1 if any update has been made (buffers exist), else 0.
+func groups(t int) int {
+	if t > 0 {
+		return 1
+	}
+	return 0
+}
+
+// count converts a metadata value to a count between 0 and max.
+func count(v float64, max int) (int, error) {
+	if !(v >= 0 && v <= float64(max)) || v != math.Trunc(v) {
+		return 0, fmt.Errorf("%w: implausible count %v", ErrState, v)
+	}
+	return int(v), nil
+}

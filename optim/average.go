@@ -61,9 +61,8 @@ type Average struct {
 	Params []*autograd.Node
 	Start  int // t₀, the first update whose iterate is averaged; 0 means 1
 
-	t, k    int
-	avg     [][]float64
-	swapped bool
+	t, k int
+	held
 }
 
 // Update records the parameters' current values: θ_t with t one more than at
@@ -73,13 +72,13 @@ type Average struct {
 // have changed since the first Update.
 func (a *Average) Update() {
 	checkNotSwapped("Average", a.swapped)
-	ensureBufs(&a.avg, a.Params, a.t)
+	ensureBufs(&a.bufs, a.Params, a.t)
 	a.t++
 	if a.t < a.Start {
 		return
 	}
 	a.k++
-	accumulate(a.avg, a.Params, a.k)
+	accumulate(a.bufs, a.Params, a.k)
 }
 
 // Count returns the number of averaged iterates.
@@ -91,37 +90,24 @@ func (a *Average) Steps() int { return a.t }
 // CopyTo writes the average into the values of dst.
 //
 // It panics if Count is 0, len(dst) ≠ len(Params) or a shape differs.
-func (a *Average) CopyTo(dst []*autograd.Node) {
-	checkCount("Average", a.k)
-	copyBufs(dst, a.avg, a.swapped, a.Params)
-}
+func (a *Average) CopyTo(dst []*autograd.Node) { a.copyTo("Average", a.k, dst, a.Params) }
 
 // Swap exchanges the average with the values of Params.
 //
 // It panics if Count is 0.
-func (a *Average) Swap() {
-	checkCount("Average", a.k)
-	swapBufs(a.Params, a.avg)
-	a.swapped = !a.swapped
-}
+func (a *Average) Swap() { a.swap("Average", a.k, a.Params) }
 
 // MarshalBinary returns the state (update count, averaged count and average)
 // in the versioned, checksummed format of the optimizers' state. It returns
 // an error while the average is swapped in.
 func (a *Average) MarshalBinary() ([]byte, error) {
-	if a.swapped {
-		return nil, errSwapped
-	}
-	return marshalAvg("AVG1", a.t, []float64{float64(a.k)}, a.avg), nil
+	return a.marshal("AVG1", a.t, []float64{float64(a.k)})
 }
 
 // UnmarshalBinary restores state written by MarshalBinary, checked against
 // Params. On error (wrapping ErrState) the Average is unchanged.
 func (a *Average) UnmarshalBinary(data []byte) error {
-	t, meta, bufs, err := unmarshalAvg("AVG1", data, 1)
-	if err == nil {
-		err = fitGroups(bufs, a.Params, groups(t))
-	}
+	t, meta, bufs, err := decode("AVG1", data, 1, a.Params, 1)
 	if err != nil {
 		return err
 	}
@@ -129,7 +115,7 @@ func (a *Average) UnmarshalBinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	a.t, a.k, a.avg, a.swapped = t, k, bufs, false
+	a.t, a.k, a.held = t, k, held{bufs: bufs}
 	return nil
 }
 
@@ -149,9 +135,8 @@ type EMA struct {
 	Params []*autograd.Node
 	Tau    float64 // weight kept by the average, in [0, 1); 0 means 0.99
 
-	t       int
-	avg     [][]float64
-	swapped bool
+	t int
+	held
 }
 
 // Update folds the parameters' current values into the average.
@@ -164,14 +149,14 @@ func (e *EMA) Update() {
 		panic(fmt.Sprintf("optim: EMA with τ = %v outside [0, 1)", e.Tau))
 	}
 	checkNotSwapped("EMA", e.swapped)
-	ensureBufs(&e.avg, e.Params, e.t)
+	ensureBufs(&e.bufs, e.Params, e.t)
 	e.t++
 	if e.t == 1 {
-		accumulate(e.avg, e.Params, 1)
+		accumulate(e.bufs, e.Params, 1)
 		return
 	}
 	for i, p := range e.Params {
-		emaKernel(e.avg[i], raw(p.Value), tau, 1-tau)
+		emaKernel(e.bufs[i], raw(p.Value), tau, 1-tau)
 	}
 }
 
@@ -181,44 +166,71 @@ func (e *EMA) Count() int { return e.t }
 // CopyTo writes the average into the values of dst.
 //
 // It panics if Count is 0, len(dst) ≠ len(Params) or a shape differs.
-func (e *EMA) CopyTo(dst []*autograd.Node) {
-	checkCount("EMA", e.t)
-	copyBufs(dst, e.avg, e.swapped, e.Params)
-}
+func (e *EMA) CopyTo(dst []*autograd.Node) { e.copyTo("EMA", e.t, dst, e.Params) }
 
 // Swap exchanges the average with the values of Params.
 //
 // It panics if Count is 0.
-func (e *EMA) Swap() {
-	checkCount("EMA", e.t)
-	swapBufs(e.Params, e.avg)
-	e.swapped = !e.swapped
-}
+func (e *EMA) Swap() { e.swap("EMA", e.t, e.Params) }
 
 // MarshalBinary returns the state (update count and average). It returns an
 // error while the average is swapped in.
-func (e *EMA) MarshalBinary() ([]byte, error) {
-	if e.swapped {
-		return nil, errSwapped
-	}
-	return marshalAvg("EMA1", e.t, nil, e.avg), nil
-}
+func (e *EMA) MarshalBinary() ([]byte, error) { return e.marshal("EMA1", e.t, nil) }
 
 // UnmarshalBinary restores state written by MarshalBinary, checked against
 // Params. On error (wrapping ErrState) the EMA is unchanged.
 func (e *EMA) UnmarshalBinary(data []byte) error {
-	t, _, bufs, err := unmarshalAvg("EMA1", data, 0)
-	if err == nil {
-		err = fitGroups(bufs, e.Params, groups(t))
-	}
+	t, _, bufs, err := decode("EMA1", data, 0, e.Params, 1)
 	if err != nil {
 		return err
 	}
-	e.t, e.avg, e.swapped = t, bufs, false
+	e.t, e.held = t, held{bufs: bufs}
 	return nil
 }
 
 var errSwapped = errors.New("optim: MarshalBinary while the average is swapped in")
+
+// held is the weights an averager gives, and whether Swap has put them into
+// the parameters (and the parameters' values into bufs).
+type held struct {
+	bufs    [][]float64
+	swapped bool
+}
+
+// copyTo implements CopyTo for an averager of n iterates over ps.
+func (h *held) copyTo(name string, n int, dst, ps []*autograd.Node) {
+	checkCount(name, n)
+	copyBufs(dst, h.bufs, h.swapped, ps)
+}
+
+// swap implements Swap for an averager of n iterates over ps.
+func (h *held) swap(name string, n int, ps []*autograd.Node) {
+	checkCount(name, n)
+	swapBufs(ps, h.bufs)
+	h.swapped = !h.swapped
+}
+
+// marshal implements MarshalBinary: the update count t, metadata, the held
+// buffers and then more groups of buffers.
+func (h *held) marshal(magic string, t int, meta []float64, more ...[][]float64) ([]byte, error) {
+	if h.swapped {
+		return nil, errSwapped
+	}
+	return marshalAvg(magic, t, meta, append([][][]float64{h.bufs}, more...)...), nil
+}
+
+// decode decodes state written by marshalAvg with nmeta metadata values and,
+// after the first update, n groups of buffers fitting ps.
+func decode(magic string, data []byte, nmeta int, ps []*autograd.Node, n int) (t int, meta []float64, bufs [][]float64, err error) {
+	t, meta, bufs, err = unmarshalAvg(magic, data, nmeta)
+	if err == nil && t == 0 {
+		n = 0
+	}
+	if err == nil {
+		err = fitGroups(bufs, ps, n)
+	}
+	return t, meta, bufs, err
+}
 
 // accumulate folds the parameters' values into avg as the k-th iterate of a
 // uniform mean: avg ← avg + (θ − avg)/k, a copy when k = 1.
@@ -382,14 +394,6 @@ func fitGroups(rest [][]float64, ps []*autograd.Node, n int) error {
 		}
 	}
 	return nil
-}
-
-// groups returns 1 if any update has been made (buffers exist), else 0.
-func groups(t int) int {
-	if t > 0 {
-		return 1
-	}
-	return 0
 }
 
 // count converts a metadata value to a count between 0 and max.

@@ -1,27 +1,23 @@
 package optim_test
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/gogfn/gogfn/nn"
 	"github.com/gogfn/gogfn/optim"
 )
 
+// stepper runs an averager's Update as an optimizer step, so that benchStep
+// times it on the same parameters as BenchmarkAdamStep.
+type stepper struct{ optim.Averager }
+
+func (s stepper) Step() { s.Update() }
+
 // benchAverager times one Update on the parameters of the reference MLP
-// 64 → 256 → 256 → 5 (83,205 parameters, the size of a hypergrid policy), as
-// BenchmarkAdamStep does for the optimizer step it follows.
+// 64 → 256 → 256 → 5 (83,205 parameters, the size of a hypergrid policy),
+// the step that follows each optimizer step.
 func benchAverager(b *testing.B, mk func(m *nn.MLP) optim.Averager) {
-	m := nn.NewMLP([]int{64, 256, 256, 5}, nn.ReLU, rand.New(rand.NewPCG(1, 1)))
-	a := mk(m)
-	for range 3 {
-		a.Update() // sizes the buffers and starts the average
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		a.Update()
-	}
+	benchStep(b, func(m *nn.MLP) optim.Optimizer { return stepper{mk(m)} })
 }
 
 func BenchmarkAverageUpdate(b *testing.B) {

@@ -134,6 +134,15 @@ func averagers(ps []*autograd.Node) map[string]optim.Averager {
 	}
 }
 
+// advance moves the parameters along the random walk from step from to step
+// to, updating a after each step.
+func advance(a optim.Averager, ps []*autograd.Node, from, to int) {
+	for i := from; i < to; i++ {
+		walk(ps, i)
+		a.Update()
+	}
+}
+
 // walk sets the parameters to a seeded random walk's step i.
 func walk(ps []*autograd.Node, i int) {
 	rng := rand.New(rand.NewPCG(uint64(i), 3))
@@ -177,10 +186,7 @@ func TestAveragerCheckpoint(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ps := params2x3()
 			a := averagers(ps)[name]
-			for i := range 40 {
-				walk(ps, i)
-				a.Update()
-			}
+			advance(a, ps, 0, 40)
 			data, err := a.(encoding.BinaryMarshaler).MarshalBinary()
 			if err != nil {
 				t.Fatal(err)
@@ -193,12 +199,8 @@ func TestAveragerCheckpoint(t *testing.T) {
 			if err := b.(encoding.BinaryUnmarshaler).UnmarshalBinary(data); err != nil {
 				t.Fatal(err)
 			}
-			for i := 40; i < 90; i++ {
-				walk(ps, i)
-				walk(ps2, i)
-				a.Update()
-				b.Update()
-			}
+			advance(a, ps, 40, 90)
+			advance(b, ps2, 40, 90)
 			if a.Count() == 0 || a.Count() != b.Count() {
 				t.Fatalf("Count %d and %d after the restore", a.Count(), b.Count())
 			}
@@ -216,10 +218,7 @@ func TestAveragerCheckpoint(t *testing.T) {
 			other, _ := averagers(scalars(2))["Average"].(encoding.BinaryMarshaler).MarshalBinary()
 			small := scalars(2)
 			c := averagers(small)[name]
-			for i := range 40 {
-				walk(small, i)
-				c.Update()
-			}
+			advance(c, small, 0, 40)
 			mismatch, _ := c.(encoding.BinaryMarshaler).MarshalBinary()
 			for what, d := range map[string][]byte{"corrupt": bad, "truncated": data[:len(data)-9], "mismatched": mismatch, "empty": nil} {
 				if err := b.(encoding.BinaryUnmarshaler).UnmarshalBinary(d); !errors.Is(err, optim.ErrState) {
@@ -247,10 +246,7 @@ func TestAveragerSwap(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ps := params2x3()
 			a := averagers(ps)[name]
-			for i := range 40 {
-				walk(ps, i)
-				a.Update()
-			}
+			advance(a, ps, 0, 40)
 			live := snapshot(ps)
 			want := params2x3()
 			a.CopyTo(want)
@@ -282,10 +278,7 @@ func TestAveragerAllocs(t *testing.T) {
 	for name := range averagers(nil) {
 		ps := params2x3()
 		a := averagers(ps)[name]
-		for i := range 10 {
-			walk(ps, i)
-			a.Update()
-		}
+		advance(a, ps, 0, 10)
 		if n := testing.AllocsPerRun(100, a.Update); n != 0 {
 			t.Errorf("%s: %v allocations per Update", name, n)
 		}

@@ -40,11 +40,10 @@ type SMA struct {
 	Score func() float64
 
 	avg       Average
-	best      [][]float64
+	held      // the snapshot
 	bestScore float64
 	bestAt    int // update of the snapshot; 0 before t₀
 	bestN     int // iterates in the snapshot
-	swapped   bool
 }
 
 // Update folds the parameters' current values into the running average and,
@@ -62,7 +61,7 @@ func (s *SMA) Update() {
 	}
 	checkNotSwapped("SMA", s.swapped)
 	s.avg.Params, s.avg.Start = s.Params, s.Start
-	ensureBufs(&s.best, s.Params, s.avg.t)
+	ensureBufs(&s.bufs, s.Params, s.avg.t)
 	s.avg.Update()
 	t, k := s.avg.t, s.avg.k
 	if k == 0 || k > 1 && t%every != 0 {
@@ -75,8 +74,8 @@ func (s *SMA) Update() {
 		score = math.Inf(-1)
 	}
 	if k == 1 || score > s.bestScore {
-		for i := range s.best {
-			copy(s.best[i], s.avg.avg[i])
+		for i := range s.bufs {
+			copy(s.bufs[i], s.avg.bufs[i])
 		}
 		s.bestScore, s.bestAt, s.bestN = score, t, k
 	}
@@ -99,38 +98,25 @@ func (s *SMA) Steps() int { return s.avg.t }
 // CopyTo writes the snapshot into the values of dst.
 //
 // It panics if Count is 0, len(dst) ≠ len(Params) or a shape differs.
-func (s *SMA) CopyTo(dst []*autograd.Node) {
-	checkCount("SMA", s.bestN)
-	copyBufs(dst, s.best, s.swapped, s.Params)
-}
+func (s *SMA) CopyTo(dst []*autograd.Node) { s.copyTo("SMA", s.bestN, dst, s.Params) }
 
 // Swap exchanges the snapshot with the values of Params.
 //
 // It panics if Count is 0.
-func (s *SMA) Swap() {
-	checkCount("SMA", s.bestN)
-	swapBufs(s.Params, s.best)
-	s.swapped = !s.swapped
-}
+func (s *SMA) Swap() { s.swap("SMA", s.bestN, s.Params) }
 
 // MarshalBinary returns the state (the running average, the snapshot, its
 // score and position) in the versioned, checksummed format of the
 // optimizers' state. It returns an error while the snapshot is swapped in.
 func (s *SMA) MarshalBinary() ([]byte, error) {
-	if s.swapped || s.avg.swapped {
-		return nil, errSwapped
-	}
 	meta := []float64{float64(s.avg.k), s.bestScore, float64(s.bestAt), float64(s.bestN)}
-	return marshalAvg("SMA1", s.avg.t, meta, s.avg.avg, s.best), nil
+	return s.marshal("SMA1", s.avg.t, meta, s.avg.bufs)
 }
 
 // UnmarshalBinary restores state written by MarshalBinary, checked against
 // Params. On error (wrapping ErrState) the SMA is unchanged.
 func (s *SMA) UnmarshalBinary(data []byte) error {
-	t, meta, bufs, err := unmarshalAvg("SMA1", data, 4)
-	if err == nil {
-		err = fitGroups(bufs, s.Params, 2*groups(t))
-	}
+	t, meta, bufs, err := decode("SMA1", data, 4, s.Params, 2)
 	if err != nil {
 		return err
 	}
@@ -141,11 +127,11 @@ func (s *SMA) UnmarshalBinary(data []byte) error {
 		}
 	}
 	p := len(s.Params)
-	avg, best := bufs, bufs
+	best, avg := bufs, bufs
 	if t > 0 {
-		avg, best = bufs[:p], bufs[p:]
+		best, avg = bufs[:p], bufs[p:]
 	}
-	s.avg = Average{Params: s.Params, Start: s.Start, t: t, k: c[0], avg: avg}
-	s.best, s.bestScore, s.bestAt, s.bestN, s.swapped = best, meta[1], c[1], c[2], false
+	s.avg = Average{Params: s.Params, Start: s.Start, t: t, k: c[0], held: held{bufs: avg}}
+	s.held, s.bestScore, s.bestAt, s.bestN = held{bufs: best}, meta[1], c[1], c[2]
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/optim"
 )
 
@@ -104,5 +105,43 @@ func TestSMAScript(t *testing.T) {
 	}
 	if got := s.Running().Count(); got != 9 {
 		t.Errorf("running average of %d iterates, want 9", got)
+	}
+}
+
+// TestSWADCheckpointScript saves the scripted run of TestSWADScript after
+// every update, before, during and after the valley, restores it into a
+// fresh SWAD and checks that both end identically.
+func TestSWADCheckpointScript(t *testing.T) {
+	losses := []float64{5, 4, 3, 3.5, 3.2, 3.1, 3.3, 3.0, 5, 5, 5, 5, 5, 5, 5, 5, 5}
+	mk := func(ps []*autograd.Node) *optim.SWAD {
+		// The loss is read off θ_t = t, so that it needs no state of its own.
+		return &optim.SWAD{Params: ps, Segment: 2, Loss: func() float64 { return losses[int(ps[0].Scalar())/2-1] }}
+	}
+	const T = 2 * 17
+	for save := 0; save < T; save++ {
+		ps, ps2 := scalars(1), scalars(1)
+		a, b := mk(ps), mk(ps2)
+		for step := 1; step <= T; step++ {
+			if step == save+1 {
+				data, err := a.MarshalBinary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := b.UnmarshalBinary(data); err != nil {
+					t.Fatalf("restore after update %d: %v", save, err)
+				}
+			}
+			set(ps, float64(step))
+			a.Update()
+			if step > save {
+				set(ps2, float64(step))
+				b.Update()
+			}
+		}
+		fa, la := a.Valley()
+		fb, lb := b.Valley()
+		if fa != fb || la != lb || a.Done() != b.Done() || read(a, 1)[0] != read(b, 1)[0] {
+			t.Errorf("saved after update %d: valley %d..%d (done %t), restored %d..%d (done %t)", save, fa, la, a.Done(), fb, lb, b.Done())
+		}
 	}
 }

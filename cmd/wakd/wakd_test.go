@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/nn"
 )
 
 func TestEscape(t *testing.T) {
@@ -57,5 +60,25 @@ func TestTrain(t *testing.T) {
 	rec := record{Seed: 1, Target: 5, Results: map[string]result{"teacher": res, "erm": res, "kd": res}}
 	if table := makeTable([]record{rec}, config{}, []int{1}, []int{5}); !strings.Contains(table, "| Student KD+WAKD |") {
 		t.Errorf("table lacks the WAKD row:\n%s", table)
+	}
+}
+
+// TestCachedTeacher checks that a cached teacher comes back with the same
+// weights and results, without training again.
+func TestCachedTeacher(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config{Teacher: []int{784, 4, 10}, TeacherIters: 7}
+	fits := 0
+	fit := func() (result, *nn.MLP) {
+		fits++
+		return result{"swad": 0.5}, nn.NewMLP(cfg.Teacher, nn.ReLU, rand.New(rand.NewPCG(9, 9)))
+	}
+	r1, m1 := cachedTeacher(dir, cfg, 1, 2, fit)
+	r2, m2 := cachedTeacher(dir, cfg, 1, 2, fit)
+	if fits != 1 || r2["swad"] != r1["swad"] || !mat.Equal(m1.Layers[0].W.Value, m2.Layers[0].W.Value) {
+		t.Errorf("fits %d, results %v and %v", fits, r1, r2)
+	}
+	if cachedTeacher(dir, cfg, 2, 2, fit); fits != 2 {
+		t.Error("another seed reused the cached teacher")
 	}
 }

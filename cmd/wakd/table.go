@@ -60,6 +60,46 @@ func makeTable(recs []record, cfg config, seeds, targets []int) string {
 		}
 		b.WriteString(" " + meanStd(avg) + " |\n")
 	}
+	b.WriteString("\nPaired differences in percentage points, per seed (each pair shares the seed, teacher, initialisation and batches), from the same run's last iterate:\n\n| difference |")
+	for _, t := range targets {
+		fmt.Fprintf(&b, " %v° |", rotmnist.Angles[t])
+	}
+	b.WriteString(" average |\n|---|" + strings.Repeat("---|", len(targets)+1) + "\n")
+	for _, d := range []struct{ label, run, key string }{
+		{"KD+SWAD − KD", "kd", "swad"},
+		{"KD+SMA − KD", "kd", "sma"},
+		{"KD+WAKD − KD", "kd", "wakd"},
+		{"KD (best validation iterate) − KD", "kd", "val"},
+		{"ERM+WAKD − ERM", "erm", "wakd"},
+		{"KD − ERM", "", ""},
+	} {
+		fmt.Fprintf(&b, "| %s |", d.label)
+		avg := make([]float64, len(seeds))
+		complete := true
+		for _, t := range targets {
+			var xs []float64
+			for i, s := range seeds {
+				rec := find(recs, cfg, s, t)
+				if rec == nil {
+					complete = false
+					continue
+				}
+				var v float64
+				if d.run == "" {
+					v = 100 * (rec.Results["kd"]["last"] - rec.Results["erm"]["last"])
+				} else {
+					v = 100 * (rec.Results[d.run][d.key] - rec.Results[d.run]["last"])
+				}
+				xs = append(xs, v)
+				avg[i] += v / float64(len(targets))
+			}
+			b.WriteString(" " + meanStd(xs) + " |")
+		}
+		if !complete {
+			avg = nil
+		}
+		b.WriteString(" " + meanStd(avg) + " |\n")
+	}
 	b.WriteString("\nSWAD segments of the KD students (first..last) and SMA's chosen step:\n\n")
 	for _, t := range targets {
 		for _, s := range seeds {

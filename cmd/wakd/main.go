@@ -55,7 +55,7 @@ func main() {
 		cache   = flag.String("cache", filepath.Join(os.TempDir(), "gogfn-wakd"), "directory for trained teachers (reused by runs with the same teacher settings)")
 	)
 	flag.IntVar(&cfg.TeacherIters, "teacher-iters", 3000, "teacher Adam steps")
-	flag.IntVar(&cfg.StudentIters, "student-iters", 5000, "student Adam steps")
+	flag.IntVar(&cfg.StudentIters, "student-iters", 20000, "student Adam steps")
 	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	flag.IntVar(&cfg.Segment, "segment", cfg.Segment, "SWAD segment length and SMA scoring period")

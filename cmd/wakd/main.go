@@ -30,6 +30,7 @@ type config struct {
 	LR           float64 `json:"lr"`
 	Segment      int     `json:"segment"`
 	Holdout      float64 `json:"holdout"`
+	NoERM        bool    `json:"no_erm,omitempty"`
 }
 
 // record is one finished (seed, target) task.
@@ -38,6 +39,7 @@ type record struct {
 	Seed    int               `json:"seed"`
 	Target  int               `json:"target"`
 	Results map[string]result `json:"results"` // by run: teacher, erm, kd
+	Curves  map[string]*curve `json:"curves,omitempty"`
 	Seconds float64           `json:"seconds"`
 }
 
@@ -59,6 +61,7 @@ func main() {
 	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	flag.IntVar(&cfg.Segment, "segment", cfg.Segment, "SWAD segment length and SMA scoring period")
+	flag.BoolVar(&cfg.NoERM, "no-erm", false, "train the KD student only (the ERM student's results are then absent)")
 	flag.Parse()
 	var err error
 	if cfg.Teacher, err = ints(*teacher); err == nil {
@@ -143,7 +146,8 @@ func task(cfg config, seed, target int, domains []rotmnist.Set, cache string) re
 	sp.train, sp.val, sp.test = rotmnist.Concat(trains...), rotmnist.Concat(vals...), domains[target]
 	name := fmt.Sprintf("seed %d, target %v°:", seed, rotmnist.Angles[target])
 	progress := func(s string) { log.Printf("%s %s (%.0fs)", name, s, time.Since(start).Seconds()) }
-	rec := record{Config: cfg, Seed: seed, Target: target, Results: map[string]result{}}
+	rec := record{Config: cfg, Seed: seed, Target: target, Results: map[string]result{},
+		Curves: map[string]*curve{"erm": {}, "kd": {}}}
 
 	base := trainConfig{batch: cfg.Batch, lr: cfg.LR, segment: cfg.Segment}
 	tc := base
@@ -161,9 +165,11 @@ func task(cfg config, seed, target int, domains []rotmnist.Set, cache string) re
 
 	sc := base
 	sc.sizes, sc.iters, sc.t0 = cfg.Student, cfg.StudentIters, cfg.StudentIters/10
-	sc.name = "student ERM"
-	rec.Results["erm"], _ = train(sc, &sp, rand.New(rand.NewPCG(uint64(seed), 2)), progress)
-	sc.name, sc.teacher, sc.teacherVal = "student KD", zTrain, zVal
+	if !cfg.NoERM {
+		sc.name, sc.curve = "student ERM", rec.Curves["erm"]
+		rec.Results["erm"], _ = train(sc, &sp, rand.New(rand.NewPCG(uint64(seed), 2)), progress)
+	}
+	sc.name, sc.teacher, sc.teacherVal, sc.curve = "student KD", zTrain, zVal, rec.Curves["kd"]
 	rec.Results["kd"], _ = train(sc, &sp, rand.New(rand.NewPCG(uint64(seed), 2)), progress)
 	rec.Seconds = time.Since(start).Seconds()
 	progress(fmt.Sprintf("teacher %.4f, ERM %.4f, KD %.4f, KD+SWAD %.4f, KD+SMA %.4f, KD+WAKD %.4f",

@@ -46,24 +46,18 @@ func plotAccuracy(path string, recs []record, cfg config, seeds, targets []int) 
 	for m, r := range rows[:plotRows] {
 		var errs plotter.XYs
 		var ebars plotter.YErrors
-		avg := make([]float64, len(seeds))
-		for j := range names {
-			var xs []float64
-			if j < len(targets) {
-				for i, s := range seeds {
-					if rec := find(recs, cfg, s, targets[j]); rec != nil {
-						v := 100 * rec.Results[r.run][r.key]
-						xs = append(xs, v)
-						avg[i] += v / float64(len(targets))
-					}
-				}
-			} else {
-				xs = avg
+		cs := cells(recs, cfg, seeds, targets, func(rec *record) (float64, bool) { return value(rec, r.run, r.key) })
+		for j, c := range cs {
+			if len(c) == 0 {
+				continue
 			}
-			mean, sd := stats(xs)
+			mean, sd := stats(c)
 			errs = append(errs, plotter.XY{X: float64(j) + (float64(m)-float64(plotRows-1)/2)*w, Y: mean})
 			ebars = append(ebars, struct{ Low, High float64 }{sd, sd})
 			lo, hi = min(lo, mean-sd), max(hi, mean+sd)
+		}
+		if len(errs) == 0 {
+			continue
 		}
 		pts, err := plotter.NewScatter(errs)
 		if err != nil {
@@ -88,18 +82,4 @@ func plotAccuracy(path string, recs []record, cfg config, seeds, targets []int) 
 	c := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(9*vg.Inch, 5*vg.Inch), vgimg.UseDPI(120))}
 	p.Draw(draw.New(c))
 	return nn.WriteFileAtomic(path, func(wr io.Writer) error { _, err := c.WriteTo(wr); return err })
-}
-
-// stats returns the mean and sample standard deviation of xs.
-func stats(xs []float64) (mean, sd float64) {
-	for _, x := range xs {
-		mean += x / float64(len(xs))
-	}
-	for _, x := range xs {
-		sd += (x - mean) * (x - mean)
-	}
-	if len(xs) > 1 {
-		sd /= float64(len(xs) - 1)
-	}
-	return mean, math.Sqrt(sd)
 }

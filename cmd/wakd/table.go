@@ -22,83 +22,85 @@ var rows = []struct{ label, run, key string }{
 	{"Student ERM+WAKD", "erm", "wakd"},
 }
 
+// diffs lists the paired differences: a model minus the last iterate of a
+// run, or (with no key) the KD student minus the ERM student.
+var diffs = []struct{ label, run, key string }{
+	{"KD+SWAD − KD", "kd", "swad"},
+	{"KD+SMA − KD", "kd", "sma"},
+	{"KD+WAKD − KD", "kd", "wakd"},
+	{"KD (best validation iterate) − KD", "kd", "val"},
+	{"ERM+WAKD − ERM", "erm", "wakd"},
+	{"KD − ERM", "", ""},
+}
+
+// value returns result key of run in rec, in percent, if present.
+func value(rec *record, run, key string) (float64, bool) {
+	v, ok := rec.Results[run][key]
+	return 100 * v, ok
+}
+
+// cells returns, for each target and then for the average over targets
+// (taken per seed first, over seeds with every target), the values of f over
+// the seeds.
+func cells(recs []record, cfg config, seeds, targets []int, f func(*record) (float64, bool)) [][]float64 {
+	out := make([][]float64, len(targets)+1)
+	for _, s := range seeds {
+		sum, n := 0.0, 0
+		for j, t := range targets {
+			rec := find(recs, cfg, s, t)
+			if rec == nil {
+				continue
+			}
+			if v, ok := f(rec); ok {
+				out[j] = append(out[j], v)
+				sum, n = sum+v, n+1
+			}
+		}
+		if n == len(targets) {
+			out[len(targets)] = append(out[len(targets)], sum/float64(n))
+		}
+	}
+	return out
+}
+
 // makeTable returns a Markdown table of test accuracy (%) over the seeds,
 // mean ± sample standard deviation, per target domain and averaged over the
-// targets (the average is taken per seed first).
+// targets, then the paired differences.
 func makeTable(recs []record, cfg config, seeds, targets []int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Rotated MNIST, leave-one-domain-out test accuracy (%%), mean ± std over seeds %v.\n", seeds)
 	fmt.Fprintf(&b, "Teacher %v, %d Adam steps; students %v, %d steps (t₀ = %d for SMA and WAKD); batch %d, lr %g, SWAD segments of %d.\n\n",
 		cfg.Teacher, cfg.TeacherIters, cfg.Student, cfg.StudentIters, cfg.StudentIters/10, cfg.Batch, cfg.LR, cfg.Segment)
-	b.WriteString("| model |")
-	for _, t := range targets {
-		fmt.Fprintf(&b, " %v° |", rotmnist.Angles[t])
+	header := func(first string) {
+		fmt.Fprintf(&b, "| %s |", first)
+		for _, t := range targets {
+			fmt.Fprintf(&b, " %v° |", rotmnist.Angles[t])
+		}
+		b.WriteString(" average |\n|---|" + strings.Repeat("---|", len(targets)+1) + "\n")
 	}
-	b.WriteString(" average |\n|---|")
-	b.WriteString(strings.Repeat("---|", len(targets)+1))
-	b.WriteString("\n")
+	line := func(label string, cs [][]float64) {
+		fmt.Fprintf(&b, "| %s |", label)
+		for _, c := range cs {
+			b.WriteString(" " + meanStd(c) + " |")
+		}
+		b.WriteString("\n")
+	}
+	header("model")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s |", r.label)
-		avg := make([]float64, len(seeds))
-		complete := true
-		for _, t := range targets {
-			var xs []float64
-			for i, s := range seeds {
-				rec := find(recs, cfg, s, t)
-				if rec == nil {
-					complete = false
-					continue
-				}
-				v := 100 * rec.Results[r.run][r.key]
-				xs = append(xs, v)
-				avg[i] += v / float64(len(targets))
-			}
-			b.WriteString(" " + meanStd(xs) + " |")
-		}
-		if !complete {
-			avg = nil
-		}
-		b.WriteString(" " + meanStd(avg) + " |\n")
+		line(r.label, cells(recs, cfg, seeds, targets, func(rec *record) (float64, bool) { return value(rec, r.run, r.key) }))
 	}
-	b.WriteString("\nPaired differences in percentage points, per seed (each pair shares the seed, teacher, initialisation and batches), from the same run's last iterate:\n\n| difference |")
-	for _, t := range targets {
-		fmt.Fprintf(&b, " %v° |", rotmnist.Angles[t])
-	}
-	b.WriteString(" average |\n|---|" + strings.Repeat("---|", len(targets)+1) + "\n")
-	for _, d := range []struct{ label, run, key string }{
-		{"KD+SWAD − KD", "kd", "swad"},
-		{"KD+SMA − KD", "kd", "sma"},
-		{"KD+WAKD − KD", "kd", "wakd"},
-		{"KD (best validation iterate) − KD", "kd", "val"},
-		{"ERM+WAKD − ERM", "erm", "wakd"},
-		{"KD − ERM", "", ""},
-	} {
-		fmt.Fprintf(&b, "| %s |", d.label)
-		avg := make([]float64, len(seeds))
-		complete := true
-		for _, t := range targets {
-			var xs []float64
-			for i, s := range seeds {
-				rec := find(recs, cfg, s, t)
-				if rec == nil {
-					complete = false
-					continue
-				}
-				var v float64
-				if d.run == "" {
-					v = 100 * (rec.Results["kd"]["last"] - rec.Results["erm"]["last"])
-				} else {
-					v = 100 * (rec.Results[d.run][d.key] - rec.Results[d.run]["last"])
-				}
-				xs = append(xs, v)
-				avg[i] += v / float64(len(targets))
+	b.WriteString("\nPaired differences in percentage points, per seed (each pair shares the seed, teacher, initialisation and batches), from the same run's last iterate:\n\n")
+	header("difference")
+	for _, d := range diffs {
+		line(d.label, cells(recs, cfg, seeds, targets, func(rec *record) (float64, bool) {
+			run, key, base := d.run, d.key, d.run
+			if run == "" {
+				run, key, base = "kd", "last", "erm"
 			}
-			b.WriteString(" " + meanStd(xs) + " |")
-		}
-		if !complete {
-			avg = nil
-		}
-		b.WriteString(" " + meanStd(avg) + " |\n")
+			v, ok1 := value(rec, run, key)
+			w, ok2 := value(rec, base, "last")
+			return v - w, ok1 && ok2
+		}))
 	}
 	b.WriteString("\nSWAD segments of the KD students (first..last) and SMA's chosen step:\n\n")
 	for _, t := range targets {
@@ -119,15 +121,21 @@ func meanStd(xs []float64) string {
 	if len(xs) == 0 {
 		return "–"
 	}
-	var m, v float64
+	m, sd := stats(xs)
+	return fmt.Sprintf("%.2f ± %.2f", m, sd)
+}
+
+// stats returns the mean and sample standard deviation of xs (0 for one
+// value).
+func stats(xs []float64) (mean, sd float64) {
 	for _, x := range xs {
-		m += x / float64(len(xs))
+		mean += x / float64(len(xs))
 	}
 	for _, x := range xs {
-		v += (x - m) * (x - m)
+		sd += (x - mean) * (x - mean)
 	}
 	if len(xs) > 1 {
-		v /= float64(len(xs) - 1)
+		sd /= float64(len(xs) - 1)
 	}
-	return fmt.Sprintf("%.2f ± %.2f", m, math.Sqrt(v))
+	return mean, math.Sqrt(sd)
 }

@@ -95,6 +95,16 @@ type trainConfig struct {
 	teacherVal []float64
 	t0         int // first averaged step of SMA and WAKD; 0: no SMA/WAKD
 	segment    int // SWAD segment and SMA scoring period
+	curve      *curve
+}
+
+// curve is a run's learning curve, one point per SWAD segment: the mean
+// training loss over the segment's steps, and the validation accuracy and
+// loss (the training objective) of the iterate at its end.
+type curve struct {
+	TrainLoss []float64 `json:"train_loss"`
+	ValAcc    []float64 `json:"val_acc"`
+	ValLoss   []float64 `json:"val_loss"`
 }
 
 // result holds the test accuracy of each model a run produces.
@@ -112,6 +122,7 @@ func train(cfg trainConfig, sp *split, rng *rand.Rand, progress func(string)) (r
 	nn.InitTorch(rng, m.Layers...) // PyTorch's nn.Linear initialisation
 	opt := &optim.Adam{Params: ps, LR: cfg.lr}
 	var ev evaluator
+	var segLoss float64 // training loss summed over the current segment
 	valZ := make([]float64, sp.val.Len()*classes)
 	best, bestAcc := m.Clone(), -1.0
 	// One validation pass per segment end serves SWAD (its loss: the
@@ -125,8 +136,14 @@ func train(cfg trainConfig, sp *split, rng *rand.Rand, progress func(string)) (r
 			nn.CopyParams(best, m)
 		}
 		if cfg.teacher != nil {
-			return kd
+			ce = kd
 		}
+		if cfg.curve != nil {
+			cfg.curve.TrainLoss = append(cfg.curve.TrainLoss, segLoss/float64(cfg.segment))
+			cfg.curve.ValAcc = append(cfg.curve.ValAcc, acc)
+			cfg.curve.ValLoss = append(cfg.curve.ValLoss, ce)
+		}
+		segLoss = 0
 		return ce
 	}}
 	avgs := []optim.Averager{swad}
@@ -144,7 +161,8 @@ func train(cfg trainConfig, sp *split, rng *rand.Rand, progress func(string)) (r
 	idx := make([]int, cfg.batch)
 	labels := make([]int, cfg.batch)
 	start, last := time.Now(), time.Now()
-	var lossSum float64
+	var lossSum, recent float64
+	recentN := 0
 	for it := 1; it <= cfg.iters; it++ {
 		for i := range idx {
 			idx[i] = rng.IntN(sp.train.Len())
@@ -165,6 +183,9 @@ func train(cfg trainConfig, sp *split, rng *rand.Rand, progress func(string)) (r
 			loss = nn.CrossEntropy(&tp, z, labels)
 		}
 		lossSum += loss.Scalar()
+		segLoss += loss.Scalar()
+		recent += loss.Scalar()
+		recentN++
 		tp.Backward(loss)
 		opt.Step()
 		for _, a := range avgs {
@@ -172,9 +193,9 @@ func train(cfg trainConfig, sp *split, rng *rand.Rand, progress func(string)) (r
 		}
 		if time.Since(last) > 20*time.Second || it == cfg.iters {
 			first, lastSeg := swad.Valley()
-			progress(fmt.Sprintf("%s %d/%d, train loss %.4f, %.0f it/s, SWAD segments %d..%d done=%t",
-				cfg.name, it, cfg.iters, lossSum/float64(it), float64(it)/time.Since(start).Seconds(), first, lastSeg, swad.Done()))
-			last = time.Now()
+			progress(fmt.Sprintf("%s %d/%d, train loss %.4f (mean since the last report), %.0f it/s, SWAD segments %d..%d done=%t",
+				cfg.name, it, cfg.iters, recent/float64(recentN), float64(it)/time.Since(start).Seconds(), first, lastSeg, swad.Done()))
+			last, recent, recentN = time.Now(), 0, 0
 		}
 	}
 

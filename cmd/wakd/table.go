@@ -116,12 +116,16 @@ func makeTable(recs []record, cfg config, seeds, targets []int) string {
 	return b.String()
 }
 
-// meanStd formats the mean and sample standard deviation of xs.
+// meanStd formats the mean and sample standard deviation of xs, or the one
+// value.
 func meanStd(xs []float64) string {
 	if len(xs) == 0 {
 		return "–"
 	}
 	m, sd := stats(xs)
+	if len(xs) == 1 {
+		return fmt.Sprintf("%.2f (1 seed)", m)
+	}
 	return fmt.Sprintf("%.2f ± %.2f", m, sd)
 }
 

@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/datasets/rotmnist"
 	"github.com/gogfn/gogfn/nn"
@@ -50,19 +52,7 @@ func (e *evaluator) logits(dst []float64, m *nn.MLP, s *rotmnist.Set) {
 // cross-entropy, and the mean distillation loss against teacher logits zt
 // when zt is not nil.
 func (e *evaluator) score(z []float64, s *rotmnist.Set, zt []float64) (acc, ce, kd float64) {
-	right := 0
-	for i, y := range s.Labels {
-		row := z[i*classes : (i+1)*classes]
-		best := 0
-		for j := range row {
-			if row[j] > row[best] {
-				best = j
-			}
-		}
-		if best == y {
-			right++
-		}
-	}
+	acc = nn.Accuracy(mat.NewDense(s.Len(), classes, z), s.Labels)
 	for from := 0; from < s.Len(); from += chunk {
 		n := min(chunk, s.Len()-from)
 		e.tp.Reset()
@@ -76,7 +66,7 @@ func (e *evaluator) score(z []float64, s *rotmnist.Set, zt []float64) (acc, ce, 
 		}
 	}
 	n := float64(s.Len())
-	return float64(right) / n, ce / n, kd / n
+	return acc, ce / n, kd / n
 }
 
 // temperature is the distillation temperature of the paper's configs.

@@ -89,7 +89,8 @@ func (s *SMA) Count() int { return s.bestN }
 func (s *SMA) Best() (score float64, at int) { return s.bestScore, s.bestAt }
 
 // Running returns the running average from t₀, updated at every Update
-// whether or not it scores best: the WAKD model when t₀ is the same.
+// whether or not it scores best: the WAKD model when t₀ is the same. Read it
+// with CopyTo or Swap; updating it directly would skip SMA's scoring.
 func (s *SMA) Running() *Average { return &s.avg }
 
 // Steps returns the number of Updates.

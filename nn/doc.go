@@ -33,6 +33,14 @@
 // between two networks of the same structure: together they maintain a target
 // network (see also optim.Polyak for soft updates). Shape mismatches panic.
 //
+// # Classification
+//
+// CrossEntropy is the softmax cross-entropy of logits [B×K] against integer
+// labels, and Distillation{T}.Loss the knowledge-distillation loss
+// T²·KL(softmax(z_teacher/T) ‖ softmax(z_student/T)) (T = 5 by default),
+// both batch means, fused and numerically stable, with no gradient into the
+// teacher's logits. Accuracy scores logits against labels.
+//
 // # Initialisation
 //
 // Weights are drawn from an injected *rand.Rand, so a seeded model is

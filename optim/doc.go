@@ -1,6 +1,7 @@
 // Package optim updates parameters from their gradients: SGD and Adam (with
 // AdamW's decoupled weight decay), parameter groups, learning-rate schedules,
-// gradient-norm clipping and target-network updates.
+// gradient-norm clipping, target-network updates, and weight averaging
+// (SWA/WAKD, EMA, SWAD, SMA).
 //
 // # Contract
 //
@@ -41,6 +42,34 @@
 // parameters and leaves the optimizer unchanged on any error (ErrState). With
 // the parameters saved by nn.WriteParams, a resumed run continues
 // bit-identically. Hyperparameters are configuration and are not saved.
+//
+// # Weight averaging
+//
+// An Averager keeps a second set of weights built from the iterates: call its
+// Update after every optimizer step. Average is the uniform mean of the
+// iterates from a step t₀ on (SWA; with t₀ at 10% of training and no
+// validation data, the WAKD model of Berezovskiy and Morozov 2023), EMA the
+// exponential moving average θ̄ ← τ·θ̄ + (1 − τ)·θ, SWAD (Cha et al. 2021)
+// the average over a "loss valley" that a validation-loss callback detects,
+// and SMA (Arpit et al. 2022) the running average from t₀ snapshotted
+// whenever a validation-score callback rates it best. Each doc comment states
+// its exact rule.
+//
+//	wakd := &optim.Average{Params: ps, Start: iters / 10}
+//	for it := 1; it <= iters; it++ {
+//		... // forward, Backward
+//		opt.Step()
+//		wakd.Update()
+//	}
+//	wakd.Swap()  // the network now holds the average: evaluate, save, sample
+//	wakd.Swap()  // and the last iterate is back, bit for bit
+//
+// CopyTo writes the average into another network of the same structure
+// instead. Updates allocate nothing after the first; the running mean and the
+// EMA run as AVX2 kernels on amd64, bit-identical to their portable loops.
+// The averagers' state is saved and restored like an optimizer's
+// (MarshalBinary, UnmarshalBinary, ErrState), so a resumed run continues
+// bit-identically.
 //
 // # Target networks
 //

@@ -16,7 +16,7 @@ import (
 func BenchmarkAverageHypergrid(b *testing.B) {
 	for _, g := range grids {
 		r := newTBRun(b, g.d, g.h)
-		ps := r.tr.Policy.Net.Params()
+		ps := r.alg.Trained().Params()
 		n := 0
 		for _, p := range ps {
 			rows, cols := p.Dims()

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/internal/rotmnist"
 	"github.com/gogfn/gogfn/nn"
 )
 

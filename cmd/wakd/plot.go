@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/internal/rotmnist"
 	"github.com/gogfn/gogfn/nn"
 )
 

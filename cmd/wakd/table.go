@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/internal/rotmnist"
 )
 
 // rows lists the table's models: the run and the result key in it.

@@ -7,7 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/internal/rotmnist"
 	"github.com/gogfn/gogfn/nn"
 )
 

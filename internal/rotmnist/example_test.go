@@ -3,7 +3,7 @@ package rotmnist_test
 import (
 	"fmt"
 
-	"github.com/gogfn/gogfn/datasets/rotmnist"
+	"github.com/gogfn/gogfn/internal/rotmnist"
 )
 
 // A bar right of the centre, turned a quarter counter-clockwise, stands

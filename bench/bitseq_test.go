@@ -146,14 +146,14 @@ func reportCPU(b *testing.B, cpu time.Duration) {
 	}
 }
 
-// BenchmarkBitseqCorrelation measures the test-set Spearman correlation of
+// BenchmarkCorrelationBitseq measures the test-set Spearman correlation of
 // the bit-sequence task (n = 120, k = 8: 7,200 sequences, 10 backward
 // trajectories each, 15 transformer passes per trajectory in evaluation
 // mode) with an untrained transformer policy. One op is one whole
 // evaluation; it takes minutes, so it runs only when asked for by name:
 //
-//	go test ./bench -run '^$' -bench BitseqCorrelation -benchtime 1x
-func BenchmarkBitseqCorrelation(b *testing.B) {
+//	go test ./bench -run '^$' -bench CorrelationBitseq -benchtime 1x
+func BenchmarkCorrelationBitseq(b *testing.B) {
 	tr := bitseqTrainer(b, 8, "tb")
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -17,7 +17,7 @@
 //     second.
 //   - BenchmarkBitseq/{tb,tb+tlm,mdqn,tb/split}: whole training iterations of
 //     the bit-sequence task with the transformer policy, through the library
-//     (BenchmarkBitseqCorrelation: one test-set Spearman evaluation).
+//     (BenchmarkCorrelationBitseq: one test-set Spearman evaluation).
 //   - The GFlowNet benchmarks (rollouts, training iterations, Soft DQN steps).
 //
 // The machine these were tuned on is shared and noisy; compare ratios measured

@@ -78,7 +78,14 @@ func newLibrarySession(cfg *config) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.New(train.Config{Env: env, Algorithm: alg, Seed: cfg.Seed})
+	avg := train.Averaging{Decay: cfg.AverageDecay, Start: cfg.AverageStart}
+	switch cfg.Average {
+	case "ema":
+		avg.Kind = train.EMAverage
+	case "uniform":
+		avg.Kind = train.UniformAverage
+	}
+	tr, err := train.New(train.Config{Env: env, Algorithm: alg, Seed: cfg.Seed, Average: avg})
 	if err != nil {
 		return nil, err
 	}
@@ -263,6 +270,10 @@ func (s *trainerSession) Evaluate() (evaluation, error) {
 		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1,
 		Target: m.Target, Learned: m.Learned,
 		MeanLogR: m.MeanLogR, TopLogR: m.TopLogR, Exact: exact,
+		AvgL1: math.NaN(), AvgLogZ: m.AveragedLogZ,
+	}
+	if exact && s.tr.Averaged() {
+		e.AvgL1 = m.Averaged.L1
 	}
 	if !exact {
 		e.L1, e.L1Mean, e.KL, e.JSD = math.NaN(), math.NaN(), math.NaN(), math.NaN()

@@ -32,6 +32,16 @@ var compareMetrics = map[string]struct {
 	"jsd":         {"exact Jensen-Shannon divergence", func(r *record) (float64, bool) { return float64(r.JSD), r.JSD >= 0 }},
 	"emp_l1_mean": {"empirical L1 mean over states (papers')", optional(func(r *record) *float64 { return r.EmpL1Mean })},
 	"emp_kl":      {"empirical KL(p* ‖ p̂)", optional(func(r *record) *float64 { return r.EmpKL })},
+	"avg_l1":      {"exact L1 of the averaged model", optional(func(r *record) *float64 { return r.AvgL1 })},
+	"modes": {"modes found", func(r *record) (float64, bool) {
+		if r.Modes == nil {
+			return math.NaN(), false
+		}
+		return float64(*r.Modes), true
+	}},
+	"spearman":    {"test-set Spearman ρ (uniform P_B)", optional(func(r *record) *float64 { return r.Spearman })},
+	"spearman_pb": {"test-set Spearman ρ (learned P_B)", optional(func(r *record) *float64 { return r.SpearmanPB })},
+	"mean_logr":   {"mean log-reward of recent samples", optional(func(r *record) *float64 { return r.MeanLogR })},
 }
 
 func optional(f func(*record) *float64) func(*record) (float64, bool) {

@@ -73,6 +73,10 @@ type config struct {
 	Temperature float64 `json:"temperature"`
 	Clip        float64 `json:"clip"`
 	Seed        uint64  `json:"seed"`
+
+	Average      string  `json:"average,omitempty"`       // averaged model: ema or uniform; "" none
+	AverageDecay float64 `json:"average_decay,omitempty"` // ema: the weight kept; 0 means 0.99
+	AverageStart int     `json:"average_start,omitempty"` // uniform: first iteration averaged
 }
 
 // trainFlags are the flags of gfn train: the config plus what only shapes
@@ -163,6 +167,9 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Float64Var(&f.Temperature, "temperature", 1, "sampling temperature on the logits (> 0)")
 	fs.Float64Var(&f.Clip, "clip", 0, "gradient-norm clipping (0: none)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed")
+	fs.StringVar(&f.Average, "average", "none", "keep an averaged model beside the last iterate and sample, evaluate and save it: none, ema or uniform")
+	fs.Float64Var(&f.AverageDecay, "average-decay", 0.99, "-average ema: the weight the average keeps at each iteration, in (0, 1)")
+	fs.IntVar(&f.AverageStart, "average-start", 0, "-average uniform: the first iteration averaged (0: a tenth of -iters, as WAKD)")
 	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the start and the end)")
 	fs.IntVar(&f.TestEvery, "test-every", 2000, "bitseq: compute the test-set correlation at the evaluations every N iterations, and at the end (0: only at the end)")
 	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", defaultCheckpointEvery, "checkpoint every N iterations, and at the end (0: only at the end)")
@@ -207,6 +214,17 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 		f.Policy = "mlp"
 		if f.Env == "bitseq" {
 			f.Policy = "transformer"
+		}
+	}
+	switch f.Average {
+	case "none":
+		f.Average, f.AverageDecay, f.AverageStart = "", 0, 0
+	case "ema":
+		f.AverageStart = 0
+	case "uniform":
+		f.AverageDecay = 0
+		if f.AverageStart == 0 {
+			f.AverageStart = max(f.Iters/10, 1)
 		}
 	}
 	if f.Policy != "transformer" {
@@ -272,6 +290,8 @@ func (f *trainFlags) checkApplies() error {
 		{"layers", f.Policy == "transformer" || f.Resume, "-policy transformer"},
 		{"ff", f.Policy == "transformer" || f.Resume, "-policy transformer"},
 		{"dropout", f.Policy == "transformer" || f.Resume, "-policy transformer"},
+		{"average-decay", f.Average == "ema" || f.Resume, "-average ema"},
+		{"average-start", f.Average == "uniform" || f.Resume, "-average uniform"},
 	} {
 		if f.set[c.flag] && !c.applies {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
@@ -388,6 +408,12 @@ func (c *config) validate() error {
 		return fmt.Errorf("-ff must be in [1, %d], got %d", maxWidth, c.FF)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("-dropout must be in [0, 1), got %g", c.Dropout)
+	case c.Average != "" && c.Average != "ema" && c.Average != "uniform":
+		return fmt.Errorf("unknown -average %q (want none, ema or uniform)", c.Average)
+	case c.Average == "ema" && !(c.AverageDecay > 0 && c.AverageDecay < 1):
+		return fmt.Errorf("-average-decay must be in (0, 1), got %g", c.AverageDecay)
+	case c.AverageStart < 0:
+		return fmt.Errorf("-average-start must be ≥ 0, got %d", c.AverageStart)
 	case len(c.Hidden) == 0:
 		return errors.New("-hidden needs at least one layer width")
 	case !finite(c.SubTBLambda) || c.SubTBLambda <= 0:

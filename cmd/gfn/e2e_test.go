@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -148,6 +149,8 @@ func TestResumeIdentical(t *testing.T) {
 		"mdqn-tlm":   {"-loss", "mdqn", "-pb", "pessimistic"},
 		"dqn-naive":  {"-loss", "softdqn", "-pb", "naive"},
 		"db-maxent":  {"-loss", "db", "-pb", "maxent"},
+		"tb-ema":     {"-loss", "tb", "-average", "ema", "-average-decay", "0.9"},
+		"db-uniform": {"-loss", "db", "-average", "uniform", "-average-start", "10"},
 	}
 	for _, a := range algorithms {
 		runs[a.name] = []string{"-loss", a.name}
@@ -169,8 +172,11 @@ func TestResumeIdentical(t *testing.T) {
 			if len(ra) != len(rb) {
 				t.Fatalf("%d records against %d", len(ra), len(rb))
 			}
+			if _, ok := ra[len(ra)-1]["avg_l1"].(float64); ok != slices.Contains(loss, "-average") {
+				t.Errorf("last record %v: an avg_l1 exactly when averaging", ra[len(ra)-1])
+			}
 			for i := range ra {
-				for _, k := range []string{"iter", "trajectories", "loss", "l1", "kl", "logz", "emp_l1_mean", "backward_loss", "backward_gap"} {
+				for _, k := range []string{"iter", "trajectories", "loss", "l1", "kl", "logz", "emp_l1_mean", "backward_loss", "backward_gap", "avg_l1", "avg_logz"} {
 					if ra[i][k] != rb[i][k] {
 						t.Errorf("record %d: %s = %v uninterrupted, %v resumed", i, k, ra[i][k], rb[i][k])
 					}

@@ -89,7 +89,8 @@ func (f *fakeSession) dists() (target, learned []float64, logZ float64) {
 func (f *fakeSession) Evaluate() (evaluation, error) {
 	p, q, logZ := f.dists()
 	e := evaluation{Target: p, Learned: q, TrueLogZ: logZ, LogZ: logZ + f.mix(),
-		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1, MeanLogR: math.NaN(), TopLogR: math.NaN(), Exact: true}
+		EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1, MeanLogR: math.NaN(), TopLogR: math.NaN(), Exact: true,
+		AvgL1: math.NaN(), AvgLogZ: math.NaN()}
 	for i := range p {
 		e.L1 += math.Abs(p[i] - q[i])
 		e.KL += p[i] * math.Log(p[i]/q[i])

@@ -31,6 +31,8 @@ type record struct {
 	SpearmanPB   *float64 `json:"spearman_pb,omitempty"`   // the same with the learned P_B
 	BackwardLoss *float64 `json:"backward_loss,omitempty"` // TLM's loss, −Σ log P_B, mean since the previous record
 	BackwardGap  *float64 `json:"backward_gap,omitempty"`  // mean |log P_B − log P_B uniform| over the batches, same
+	AvgL1        *float64 `json:"avg_l1,omitempty"`        // exact L1 of the averaged model (-average)
+	AvgLogZ      *float64 `json:"avg_logz,omitempty"`      // its log Z
 }
 
 // newRecord returns the record of an evaluation.
@@ -40,6 +42,7 @@ func newRecord(iter, traj int, seconds, itPerSec, loss float64, e *evaluation) r
 		L1: metric(e.L1), L1Mean: metric(e.L1Mean), KL: metric(e.KL), JSD: metric(e.JSD), TrueLogZ: metric(e.TrueLogZ),
 		LogZ: finitePtr(e.LogZ), EmpL1Mean: finitePtr(e.EmpL1Mean), EmpKL: finitePtr(e.EmpKL),
 		MeanLogR: finitePtr(e.MeanLogR), TopLogR: finitePtr(e.TopLogR),
+		AvgL1: finitePtr(e.AvgL1), AvgLogZ: finitePtr(e.AvgLogZ),
 	}
 	if e.Modes >= 0 {
 		m, n := e.Modes, e.NumModes

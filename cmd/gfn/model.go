@@ -161,7 +161,7 @@ func (s *modelSession) provenance(key string) int {
 func (s *modelSession) Evaluate() (evaluation, error) {
 	e := evaluation{L1: math.NaN(), L1Mean: math.NaN(), KL: math.NaN(), JSD: math.NaN(), LogZ: s.m.LogZ,
 		TrueLogZ: math.NaN(), EmpL1Mean: math.NaN(), EmpKL: math.NaN(), Modes: -1,
-		MeanLogR: math.NaN(), TopLogR: math.NaN()}
+		MeanLogR: math.NaN(), TopLogR: math.NaN(), AvgL1: math.NaN(), AvgLogZ: math.NaN()}
 	enum, ok := s.env.(gfn.Enumerable)
 	if !ok {
 		return e, nil

@@ -119,6 +119,9 @@ func formatEval(r *record) string {
 	if r.EmpL1Mean != nil {
 		s += fmt.Sprintf("  emp-L1 %.2e", *r.EmpL1Mean)
 	}
+	if r.AvgL1 != nil {
+		s += fmt.Sprintf("  averaged L1 %.4f", *r.AvgL1)
+	}
 	if r.BackwardLoss != nil && r.BackwardGap != nil {
 		s += fmt.Sprintf("  P_B loss %.3g gap %.3f", *r.BackwardLoss, *r.BackwardGap)
 	}
@@ -143,13 +146,21 @@ func summary(cfg *config, r *record, iters int, elapsed time.Duration, itPerSec 
 		b.WriteString(".\n")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "The sampler's exact distribution is L1 = %.4f from the target (KL %.4f): %s",
-		r.L1, r.KL, closeness(float64(r.L1)))
+	who := "The sampler's"
+	if r.AvgL1 != nil {
+		who = "The last iterate's"
+	}
+	fmt.Fprintf(&b, "%s exact distribution is L1 = %.4f from the target (KL %.4f): %s",
+		who, r.L1, r.KL, closeness(float64(r.L1)))
 	if r.LogZ != nil {
 		fmt.Fprintf(&b, "; its learned log Z = %.4f against the true %.4f (off by %.4f)", *r.LogZ,
 			r.TrueLogZ, math.Abs(*r.LogZ-float64(r.TrueLogZ)))
 	}
 	b.WriteString(".\n")
+	if r.AvgL1 != nil {
+		fmt.Fprintf(&b, "The averaged model (-average %s), which the run samples and saves, is at L1 = %.4f: %s.\n",
+			cfg.Average, *r.AvgL1, closeness(*r.AvgL1))
+	}
 	return b.String()
 }
 

@@ -64,6 +64,9 @@ type evaluation struct {
 	// the exact distances above were computed (an Enumerable environment).
 	MeanLogR, TopLogR float64
 	Exact             bool
+	// AvgL1 and AvgLogZ are the exact L1 and log Z of the averaged model
+	// (-average), NaN without one.
+	AvgL1, AvgLogZ float64
 	// Target and Learned are the terminal distributions, by state index.
 	Target, Learned []float64
 }

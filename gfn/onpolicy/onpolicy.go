@@ -450,6 +450,10 @@ func (a *Algorithm) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
+// ModelParams returns the parameters of the model, the policy's then the
+// objective's (train.Averageable): the same as Params.
+func (a *Algorithm) ModelParams() []*autograd.Node { return a.Params() }
+
 // Params returns every parameter the algorithm trains: the policy's, then the
 // objective's.
 func (a *Algorithm) Params() []*autograd.Node { return slices.Clone(a.params) }

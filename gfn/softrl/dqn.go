@@ -654,3 +654,7 @@ func (s *DQN) LearnedBackward() gfn.Backward {
 	}
 	return s.Backward
 }
+
+// ModelParams returns the online Q-function's parameters, the model that
+// Model, Actor and LogZ read (train.Averageable).
+func (s *DQN) ModelParams() []*autograd.Node { return s.Q.Params() }

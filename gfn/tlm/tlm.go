@@ -500,3 +500,12 @@ func (a *Algorithm) WriteModel(w io.Writer, provenance []gfn.Setting) error {
 	}
 	return mw.WriteModel(w, provenance)
 }
+
+// ModelParams returns the forward algorithm's model parameters
+// (train.Averageable), or nil if it has none to average.
+func (a *Algorithm) ModelParams() []*autograd.Node {
+	if m, ok := a.Forward.(train.Averageable); ok {
+		return m.ModelParams()
+	}
+	return nil
+}

@@ -20,7 +20,7 @@ import (
 // range, or settings other than the trainer's.
 var ErrCheckpoint = errors.New("train: bad checkpoint")
 
-// Checkpoint format, version 2. Integers are little-endian 64-bit; strings
+// Checkpoint format, version 3. Integers are little-endian 64-bit; strings
 // and byte sections are a length followed by the bytes.
 //
 //	magic "GFNC", version (uint32)
@@ -31,10 +31,11 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	section: the mode tracker (empty without a gfn.ModeFinder)
 //	the recent log-rewards, as floats, and the ring's position
 //	section: the algorithm's state (Checkpointer.MarshalBinary)
+//	section: the averaged model (empty without one)
 //	CRC-32 (IEEE, uint32) of every byte above
 const (
 	ckptMagic   = "GFNC"
-	ckptVersion = 2
+	ckptVersion = 3
 	maxSettings = 1 << 12
 )
 
@@ -120,6 +121,13 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 		return err
 	}
 	e = wire.AppendBytes(e, state)
+	var avg []byte
+	if tr.avg != nil {
+		if avg, err = tr.avg.MarshalBinary(); err != nil {
+			return err
+		}
+	}
+	e = wire.AppendBytes(e, avg)
 	e = binary.LittleEndian.AppendUint32(e, crc32.ChecksumIEEE(e))
 	_, err = w.Write(e)
 	return err
@@ -146,8 +154,9 @@ func (tr *Trainer) decode(data []byte) error {
 	if len(data) < 12 || string(data[:4]) != ckptMagic {
 		return fmt.Errorf("%w: not a training checkpoint", ErrCheckpoint)
 	}
-	if v := binary.LittleEndian.Uint32(data[4:]); v != ckptVersion {
-		return fmt.Errorf("%w: version %d, this program reads version %d", ErrCheckpoint, v, ckptVersion)
+	v := binary.LittleEndian.Uint32(data[4:])
+	if v != ckptVersion && v != 2 {
+		return fmt.Errorf("%w: version %d, this program reads versions 2 and %d", ErrCheckpoint, v, ckptVersion)
 	}
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
@@ -165,6 +174,10 @@ func (tr *Trainer) decode(data []byte) error {
 	recent := d.Floats(nil, cap(tr.recent))
 	rpos := d.Int()
 	state := d.Bytes(len(body))
+	var avg []byte
+	if v >= 3 { // version 2 had no averaged model
+		avg = d.Bytes(len(body))
+	}
 	if err := d.Done(); err != nil {
 		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
@@ -208,9 +221,20 @@ func (tr *Trainer) decode(data []byte) error {
 			return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 		}
 	}
+	if (len(avg) > 0) != (tr.avg != nil) {
+		return fmt.Errorf("%w: the averaged model does not match Config.Average", ErrCheckpoint)
+	}
+	var average averager
+	if tr.avg != nil {
+		average, _ = newAverager(tr.avgCfg, tr.alg)
+		if err := average.UnmarshalBinary(avg); err != nil {
+			return fmt.Errorf("%w: averaged model: %v", ErrCheckpoint, err)
+		}
+	}
 	if err := c.UnmarshalBinary(state); err != nil {
 		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
+	tr.avg = average
 	*tr.src = src
 	tr.modes = tracker
 	tr.recent, tr.rpos = append(tr.recent[:0], recent...), rpos

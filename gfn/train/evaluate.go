@@ -34,6 +34,11 @@ type Metrics struct {
 	// LogZ is the model's estimate of log Z (NaN without one), TrueLogZ the
 	// exact value (NaN when unknown) and LogZErr = |LogZ − TrueLogZ|.
 	LogZ, TrueLogZ, LogZErr float64
+	// Averaged compares the exact distribution of the averaged model
+	// (Config.Average) with Target, as Exact does for the last iterate, and
+	// AveragedLogZ is its log Z: zero and NaN without an averaged model.
+	Averaged     gfn.Distances
+	AveragedLogZ float64
 }
 
 // Evaluate measures the model. For an Enumerable environment it computes the
@@ -43,7 +48,8 @@ type Metrics struct {
 // returns an error, with the metrics it could compute, if a distance is not
 // finite because the model's outputs are not (a diverged run).
 func (tr *Trainer) Evaluate() (Metrics, error) {
-	m := Metrics{Iter: tr.iter, Trajectories: tr.trajs, LogZ: tr.LogZ(), TrueLogZ: tr.trueLogZ}
+	m := Metrics{Iter: tr.iter, Trajectories: tr.trajs, LogZ: tr.LogZ(), TrueLogZ: tr.trueLogZ, AveragedLogZ: math.NaN()}
+	tr.averaged(func() { m.AveragedLogZ = tr.LogZ() })
 	m.LogZErr = math.Abs(m.LogZ - m.TrueLogZ)
 	m.MeanLogR, m.TopLogR = tr.recentRewards()
 	if tr.modes != nil {
@@ -55,6 +61,7 @@ func (tr *Trainer) Evaluate() (Metrics, error) {
 	m.Target = tr.target
 	m.Learned = gfn.ExactDistribution(tr.enum, tr.alg.Model())
 	m.Exact = gfn.Compare(m.Learned, m.Target)
+	tr.averaged(func() { m.Averaged = gfn.Compare(gfn.ExactDistribution(tr.enum, tr.alg.Model()), m.Target) })
 	if tr.emp.Total() > 0 {
 		m.Empirical = tr.emp.Distances(m.Target)
 	}

@@ -37,11 +37,16 @@ func (tr *Trainer) Provenance() []gfn.Setting {
 }
 
 // WriteModel writes the trained model to w as a model file, with the
-// trainer's Provenance. The algorithm must be a ModelWriter.
+// trainer's Provenance: the averaged model when there is one (Averaged). The
+// algorithm must be a ModelWriter.
 func (tr *Trainer) WriteModel(w io.Writer) error {
 	mw, ok := tr.alg.(ModelWriter)
 	if !ok {
 		return fmt.Errorf("train: %T cannot write a model file (it is not a ModelWriter)", tr.alg)
+	}
+	var err error
+	if tr.averaged(func() { err = mw.WriteModel(w, tr.Provenance()) }) {
+		return err
 	}
 	return mw.WriteModel(w, tr.Provenance())
 }

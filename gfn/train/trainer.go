@@ -35,6 +35,9 @@ type Config struct {
 	// recover. 0 means 1e4; a negative value turns the check off. A run's
 	// losses fall as it trains, so a healthy run stays far below the bound.
 	DivergeFactor float64
+	// Average keeps an averaged model beside the last iterate (see
+	// Averaging); the zero value keeps none.
+	Average Averaging
 }
 
 // ErrDiverged reports a training loss that exploded: Loss is more than
@@ -85,6 +88,8 @@ type Trainer struct {
 	rpos     int
 	topK     int
 	seed     uint64
+	avg      averager // the averaged model, or nil
+	avgCfg   Averaging
 }
 
 // refLosses is the number of losses the divergence reference averages: the
@@ -130,6 +135,14 @@ func New(cfg Config) (*Trainer, error) {
 	if err := tr.alg.Init(cfg.Env, tr.rng); err != nil {
 		return nil, err
 	}
+	avg, err := newAverager(cfg.Average, tr.alg)
+	if err != nil {
+		return nil, err
+	}
+	tr.avg, tr.avgCfg = avg, cfg.Average
+	if cfg.Average.Kind == EMAverage {
+		avg.Update() // the average starts from the initial weights
+	}
 	tr.sampler.Env = cfg.Env
 	if e, ok := cfg.Env.(gfn.Enumerable); ok {
 		tr.enum = e
@@ -150,6 +163,7 @@ func New(cfg Config) (*Trainer, error) {
 		window = gfn.DefaultWindow
 	}
 	tr.settings = append(tr.settings, gfn.Setting{Key: "window", Value: fmt.Sprint(window)})
+	tr.settings = append(tr.settings, cfg.Average.settings()...)
 	return tr, nil
 }
 
@@ -183,6 +197,9 @@ func (tr *Trainer) Step() (StepInfo, error) {
 		return info, fmt.Errorf("iteration %d: %w", tr.iter+1, err)
 	}
 	tr.iter++
+	if tr.avg != nil {
+		tr.avg.Update()
+	}
 	info.Iter = tr.iter
 	b := &tr.batch
 	tr.trajs += b.N
@@ -239,8 +256,13 @@ func rewardError(env gfn.Enumerable) error {
 }
 
 // Sample draws n trajectories from the trained model (no exploration) into
-// dst, using rng and not the trainer's own randomness.
+// dst, using rng and not the trainer's own randomness. With an averaged
+// model (Config.Average) it samples the average.
 func (tr *Trainer) Sample(dst *gfn.Batch, n int, rng *rand.Rand) error {
+	var err error
+	if tr.averaged(func() { err = tr.sampler.Rollout(dst, tr.alg.Actor(), n, rng) }) {
+		return err
+	}
 	return tr.sampler.Rollout(dst, tr.alg.Actor(), n, rng)
 }
 

@@ -184,6 +184,13 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 		return fwd, nil
 	}
 	t := &tlm.Algorithm{Forward: fwd, Hidden: cfg.Hidden, LR: zero.Or(cfg.LRPB, cfg.LR), Gamma: cfg.PBGamma, Tau: cfg.PBTau, Past: cfg.PBPast}
+	if cfg.Env == "bitseq" {
+		// The bit-sequence code's schedule: one of the last 20 batches, the
+		// loss per trajectory and per step, a slower decay and average, and
+		// for TB the P_B head alone.
+		t.Past, t.Gamma, t.Tau = zero.Or(cfg.PBPast, 20), zero.Or(cfg.PBGamma, 0.9999), zero.Or(cfg.PBTau, 0.1)
+		t.Norm, t.HeadOnly = tlm.PerTrajectory, cfg.Loss == "tb"
+	}
 	if cfg.PB == "pessimistic" {
 		t.Past, t.Gamma = zero.Or(cfg.PBPast, 20), zero.Or(cfg.PBGamma, 1)
 	}

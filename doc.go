@@ -7,10 +7,12 @@
 //     storage, so a training step allocates nothing in steady state.
 //   - autograd/gemm: the float64 matrix-product kernel behind autograd (Go
 //     assembly for AVX2/AVX-512 with a portable Go path).
-//   - nn: layers (Linear, MLP, shared trunks with heads), initialisation, and
+//   - nn: layers (Linear, MLP, shared trunks with heads, a Transformer
+//     encoder), initialisation, classification and distillation losses, and
 //     saving and loading parameters.
 //   - optim: SGD, Adam and AdamW, parameter groups, gradient clipping, learning
-//     rate schedules, and target-network updates.
+//     rate schedules, target-network updates, and weight averaging (the
+//     uniform average of SWA and WAKD, EMA, SWAD, SMA).
 //   - gfn: the GFlowNet core contract: environments, trajectories and
 //     transitions, scores, objectives, the backward policy, the rollout loop
 //     with pluggable actors, and exact and empirical evaluation. Beside it,
@@ -23,7 +25,11 @@
 //     any forward algorithm) and gfn/model (a trained model as one
 //     self-describing file, and a Sampler any number of goroutines share;
 //     gfn serve is its HTTP service).
-//   - envs: built-in environments (hypergrid), and envs/envtest to check your own.
-//   - cmd/gfn: the command-line program that trains, samples and evaluates.
+//   - envs: built-in environments (hypergrid; bitseq, the papers' bit
+//     sequences with their transformer policy), and envs/envtest to check
+//     your own.
+//   - cmd/gfn: the command-line program that trains, samples, evaluates,
+//     compares and serves; cmd/wakd: weight averaging for knowledge
+//     distillation on Rotated MNIST.
 //   - bench: the benchmarks (go test -bench . -benchmem ./bench/).
 package gogfn

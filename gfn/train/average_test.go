@@ -39,7 +39,9 @@ func modelParams(tr *train.Trainer) []*autograd.Node {
 func TestAverageRules(t *testing.T) {
 	for _, mk := range []func() train.Algorithm{
 		func() train.Algorithm { return small() },
-		func() train.Algorithm { return &softrl.DQN{Hidden: []int{8}, Trajectories: 4, BatchSize: 8, LearningStarts: -1} },
+		func() train.Algorithm {
+			return &softrl.DQN{Hidden: []int{8}, Trajectories: 4, BatchSize: 8, LearningStarts: -1}
+		},
 	} {
 		const tau, start, n = 0.9, 3, 7
 		ema := averaging(t, train.Averaging{Kind: train.EMAverage, Decay: tau}, mk())

@@ -171,7 +171,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.Float64Var(&f.AverageDecay, "average-decay", 0.99, "-average ema: the weight the average keeps at each iteration, in (0, 1)")
 	fs.IntVar(&f.AverageStart, "average-start", 0, "-average uniform: the first iteration averaged (0: a tenth of -iters, as WAKD)")
 	fs.IntVar(&f.EvalEvery, "eval-every", 100, "evaluate every N iterations (0: only at the start and the end)")
-	fs.IntVar(&f.TestEvery, "test-every", 2000, "bitseq: compute the test-set correlation at the evaluations every N iterations, and at the end (0: only at the end)")
+	fs.IntVar(&f.TestEvery, "test-every", 2000, "bitseq: compute the test-set correlation (minutes for n = 120) at the evaluations every N iterations, and at the end (0: only at the end)")
 	fs.IntVar(&f.CheckpointEvery, "checkpoint-every", defaultCheckpointEvery, "checkpoint every N iterations, and at the end (0: only at the end)")
 	fs.StringVar(&f.Out, "out", "", "output directory (default runs/LOSS-ENV-TIME)")
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")

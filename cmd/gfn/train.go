@@ -158,7 +158,7 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		}
 		r := newRecord(s.Iter(), s.Trajectories(), offset+time.Since(start).Seconds(), rate, loss.mean(), &e)
 		r.BackwardLoss, r.BackwardGap = finitePtr(bLoss.mean()), finitePtr(bGap.mean())
-		if it := s.Iter(); cfg.Env == "bitseq" && (it == f.Iters || stopped || (f.TestEvery > 0 && it%f.TestEvery == 0)) {
+		if it := s.Iter(); cfg.Env == "bitseq" && (it == f.Iters || stopped || (f.TestEvery > 0 && it > 0 && it%f.TestEvery == 0)) {
 			u, l, err := s.Correlation()
 			if err != nil {
 				return err

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/gogfn/gogfn/internal/jsonl"
 )
 
 // record is one line of metrics.jsonl: the state of a run at an evaluation.
@@ -127,24 +127,4 @@ func (m metric) Format(f fmt.State, verb rune) {
 }
 
 // readMetrics reads every record of a metrics.jsonl file.
-func readMetrics(path string) ([]record, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var rs []record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var r record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return rs, fmt.Errorf("%s:%d: %v", path, line, err)
-		}
-		rs = append(rs, r)
-	}
-	return rs, sc.Err()
-}
+func readMetrics(path string) ([]record, error) { return jsonl.Read[record](path) }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gogfn/gogfn/internal/jsonl"
 	"github.com/gogfn/gogfn/internal/rotmnist"
 	"github.com/gogfn/gogfn/nn"
 )
@@ -191,25 +191,11 @@ func ints(s string) ([]int, error) {
 }
 
 func readRecords(path string) ([]record, error) {
-	f, err := os.Open(path)
+	recs, err := jsonl.Read[record](path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var recs []record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		recs = append(recs, r)
-	}
-	return recs, sc.Err()
+	return recs, err
 }
 
 func writeRecords(path string, recs []record) error {

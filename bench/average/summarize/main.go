@@ -11,8 +11,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -20,6 +18,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/gogfn/gogfn/internal/jsonl"
 )
 
 // record holds the fields of a metrics.jsonl line this command reads.
@@ -57,7 +57,7 @@ func run(dir string) error {
 		if !e.IsDir() || m == nil {
 			continue
 		}
-		recs, err := read(filepath.Join(dir, e.Name(), "metrics.jsonl"))
+		recs, err := jsonl.Read[record](filepath.Join(dir, e.Name(), "metrics.jsonl"))
 		if err != nil {
 			return err
 		}
@@ -92,25 +92,6 @@ func run(dir string) error {
 			pm(s.last), pm(s.avg), pm(s.spreadLast), pm(s.spreadAvg))
 	}
 	return nil
-}
-
-func read(path string) ([]record, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var recs []record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		recs = append(recs, r)
-	}
-	return recs, sc.Err()
 }
 
 func mean(x []float64) float64 {

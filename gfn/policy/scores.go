@@ -15,18 +15,42 @@ func (p *Policy) scores(dst *gfn.Scores, t *autograd.Tape, b *gfn.Batch, logits,
 	}
 	*dst = gfn.Scores{Model: p, Env: p.Env}
 	m := b.M()
-	p.fmask = scratch.Resize(p.fmask, m*p.a)
-	for j := 0; j < m; j++ {
-		p.Env.Mask(p.fmask[j*p.a:j*p.a+p.a], b.Source(j))
+	// The log-softmax runs on the network's rows in place, each masked by
+	// the state of the transition that reads it (a row no transition reads,
+	// a terminal state of Score, is all valid), and only the picked
+	// log-probabilities are gathered into the batch's order: the same
+	// values and gradients as gathering the rows first, without copying
+	// them.
+	rows, _ := logits.Dims()
+	p.fmask = scratch.Resize(p.fmask, rows*p.a)
+	p.acts = scratch.Resize(p.acts, rows)
+	for r := range p.acts {
+		p.acts[r] = -1
 	}
-	ls := t.LogSoftmax(t.Rows(logits, src), p.fmask)
-	dst.LogPF = t.Pick(ls, b.Actions[:m])
-	if p.Spec.Exit {
-		p.acts = scratch.Resize(p.acts, m)
-		for j := range p.acts {
-			p.acts[j] = p.a - 1
+	for j := 0; j < m; j++ {
+		r := src[j]
+		if p.acts[r] >= 0 {
+			panic("policy: two transitions read the same row of the network's outputs")
 		}
-		dst.LogPFExit = t.Pick(ls, p.acts)
+		p.Env.Mask(p.fmask[r*p.a:r*p.a+p.a], b.Source(j))
+		p.acts[r] = b.Actions[j]
+	}
+	for r, a := range p.acts {
+		if a < 0 {
+			row := p.fmask[r*p.a : r*p.a+p.a]
+			for i := range row {
+				row[i] = true
+			}
+			p.acts[r] = 0
+		}
+	}
+	ls := t.LogSoftmax(logits, p.fmask)
+	dst.LogPF = t.Rows(t.Pick(ls, p.acts), src[:m])
+	if p.Spec.Exit {
+		for r := range p.acts {
+			p.acts[r] = p.a - 1
+		}
+		dst.LogPFExit = t.Rows(t.Pick(ls, p.acts), src[:m])
 	}
 	if logF != nil {
 		dst.LogF = t.Rows(logF, src)

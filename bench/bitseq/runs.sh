@@ -6,8 +6,9 @@
 # 1-3, ITERS iterations of 16 trajectories (default 2,000: 32,000
 # trajectories, a 25th of the papers' 50,000 iterations), modes and rewards
 # every 100 iterations and the test-set Spearman correlation every TEST
-# iterations (default 1,000). Complete runs are skipped, so the script can be
-# interrupted and run again. Then `go run ./cmd/gfn compare` summarises the
+# iterations (default: at the end only; one evaluation costs about as much
+# CPU as 1,500 TB iterations). Runs resume from their checkpoints and complete
+# runs are skipped, so the script can be interrupted and run again. Then `go run ./cmd/gfn compare` summarises the
 # runs (see bench/BITSEQ.md).
 #
 #   JOBS=1 bench/bitseq/runs.sh          # from the repository root
@@ -15,7 +16,7 @@ set -euo pipefail
 out=${OUT:-bench/results/bitseq/runs}
 jobs=${JOBS:-1}
 iters=${ITERS:-2000}
-test=${TEST:-1000}
+test=${TEST:-$iters}
 bin=$(mktemp -d)/gfn
 go build -o "$bin" ./cmd/gfn
 mkdir -p "$out"

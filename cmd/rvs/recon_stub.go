@@ -1,0 +1,8 @@
+package main
+
+import (
+	"errors"
+	"io"
+)
+
+func cmdRecon(args []string, stdout, stderr io.Writer) error { return errors.New("not written yet") }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"image/color"
 	"math"
 
@@ -84,10 +83,7 @@ func plotStudy(path, title string, rs []studyResult, c radiance) error {
 	const w, h = 14 * vg.Inch, 7 * vg.Inch
 	cv := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))}
 	dc := draw.New(cv)
-	ts := plot.New().Title.TextStyle
-	ts.Font.Size = vg.Points(13)
-	ts.XAlign, ts.YAlign = draw.XCenter, draw.YTop
-	dc.FillText(ts, vg.Point{X: w / 2, Y: h - vg.Points(4)}, title)
+	drawTitle(dc, w, h, title)
 	body := draw.Crop(dc, 0, 0, 0, -vg.Points(24))
 	split := body.Min.Y + 0.7*(body.Max.Y-body.Min.Y)
 	topArea := draw.Crop(body, 0, 0, split-body.Min.Y, 0)
@@ -102,11 +98,7 @@ func plotStudy(path, title string, rs []studyResult, c radiance) error {
 			p.Draw(cs[0][i])
 		}
 	}
-	var b bytes.Buffer
-	if _, err := cv.WriteTo(&b); err != nil {
-		return err
-	}
-	return writeFile(path, b.Bytes())
+	return savePNG(path, cv)
 }
 
 // addLine adds a line, dashed if asked, with a legend entry.

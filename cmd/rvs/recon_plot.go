@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	draw2 "image/draw"
+	"image/png"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -33,6 +34,7 @@ func plotCurves(path string, cfg *reconConfig, results [][]runResult) error {
 	left.Add(plotter.NewGrid())
 	left.Legend.Top, left.Legend.Left = true, true
 	families := map[string]plotter.XYs{}
+	sameX := map[float64]int{}
 	var order []string
 	for _, rs := range results {
 		spec := rs[0].spec
@@ -56,6 +58,9 @@ func plotCurves(path string, cfg *reconConfig, results [][]runResult) error {
 		if spec.family == "hierarchical" {
 			lab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: mean}}, Labels: []string{" " + spec.name}})
 			if err == nil {
+				// Methods at the same budget are labelled one under another.
+				lab.Offset.Y = -vg.Points(11) * vg.Length(sameX[x])
+				sameX[x]++
 				left.Add(lab)
 			}
 		}
@@ -175,10 +180,10 @@ func plotDensities(path string, sc *scene, results [][]runResult) error {
 	cmap.SetMin(0)
 	cmap.SetMax(math.Log1p(hi))
 	toImage := func(g *mat.Dense) image.Image {
-		img := image.NewRGBA(image.Rect(0, 0, 3*n, 3*n)) // 3×3 pixels a cell, against the smoothing
-		for r := 0; r < 3*n; r++ {
-			for c := 0; c < 3*n; c++ {
-				col, err := cmap.At(math.Min(math.Log1p(math.Max(g.At(r/3, c/3), 0)), math.Log1p(hi)))
+		img := image.NewRGBA(image.Rect(0, 0, 2*n, 2*n)) // 2×2 pixels a cell, against the smoothing
+		for r := 0; r < 2*n; r++ {
+			for c := 0; c < 2*n; c++ {
+				col, err := cmap.At(math.Min(math.Log1p(math.Max(g.At(r/2, c/2), 0)), math.Log1p(hi)))
 				if err != nil {
 					col = color.Black
 				}
@@ -199,7 +204,13 @@ func plotDensities(path string, sc *scene, results [][]runResult) error {
 			tiles = append(tiles, imageTile{toImage(g), name})
 		}
 	}
-	return drawImages(path, fmt.Sprintf("Density fields on [−1, 1]² (seed 1), colour = log(1 + σ), σ from 0 to %g", hi), tiles, 2.4*vg.Inch, 2.4*vg.Inch)
+	// The picture is saved with the colour map's palette and a ramp of greys
+	// for the text: a quarter of the size of a full-colour PNG.
+	pal := cmap.Palette(224).Colors()
+	for i := 0; i < 32; i++ {
+		pal = append(pal, color.Gray{Y: uint8(i * 255 / 31)})
+	}
+	return drawImages(path, fmt.Sprintf("Density fields on [−1, 1]² (seed 1), colour = log(1 + σ), σ from 0 to %g", hi), tiles, 1.9*vg.Inch, 1.9*vg.Inch, pal)
 }
 
 // plotViews draws the held-out views (one row of pixels per camera, stacked)
@@ -226,7 +237,7 @@ func plotViews(path string, cfg *reconConfig, testSet *rayData, results [][]runR
 	for _, rs := range results {
 		tiles = append(tiles, imageTile{toImage(rs[0].views), fmt.Sprintf("%s, %.2f dB", rs[0].Method, rs[0].PSNR)})
 	}
-	return drawImages(path, fmt.Sprintf("The %d held-out views, one row of %d pixels each (seed 1)", cfg.TestViews, cfg.Width), tiles, 2.4*vg.Inch, 1.5*vg.Inch)
+	return drawImages(path, fmt.Sprintf("The %d held-out views, one row of %d pixels each (seed 1)", cfg.TestViews, cfg.Width), tiles, 2.4*vg.Inch, 1.5*vg.Inch, nil)
 }
 
 func u8(v float64) uint8 { return uint8(math.Round(255 * math.Min(1, math.Max(0, v)))) }
@@ -237,8 +248,9 @@ type imageTile struct {
 	title string
 }
 
-// drawImages lays the tiles out in rows of five and saves them as a PNG.
-func drawImages(path, title string, tiles []imageTile, tw, th vg.Length) error {
+// drawImages lays the tiles out in rows of five and saves them as a PNG,
+// with the colours of pal if it is not nil.
+func drawImages(path, title string, tiles []imageTile, tw, th vg.Length, pal color.Palette) error {
 	const cols = 5
 	rows := (len(tiles) + cols - 1) / cols
 	var ps []*plot.Plot
@@ -271,7 +283,17 @@ func drawImages(path, title string, tiles []imageTile, tw, th vg.Length) error {
 			}
 		}
 	}
-	return savePNG(path, c)
+	if pal == nil {
+		return savePNG(path, c)
+	}
+	img := c.Image()
+	pimg := image.NewPaletted(img.Bounds(), pal)
+	draw2.Draw(pimg, img.Bounds(), img, img.Bounds().Min, draw2.Src)
+	var b bytes.Buffer
+	if err := png.Encode(&b, pimg); err != nil {
+		return err
+	}
+	return writeFile(path, b.Bytes())
 }
 
 // drawRow draws plots side by side under a title and saves them as a PNG.

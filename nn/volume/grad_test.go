@@ -78,57 +78,45 @@ func testSampleGrad(t *testing.T, p Interp) {
 	rng := rand.New(rand.NewPCG(1, uint64(p)))
 	const b, m, k = 3, 6, 5
 	knots, raws := sortedKnots(rng, b, m, 0.05), randParam(rng, b, m, -1, 2)
-
-	t.Run("generic", func(t *testing.T) {
-		autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
-			return weighted(tp, Sample(tp, p, knots, tp.Softplus(raws), uniforms(tp, b, k, nil)))
-		}, knots, raws)
-	})
-
-	// Bins of zero density: a mask zeroes some knot values exactly.
-	mask := []float64{1, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1}
-	t.Run("zero-density bins", func(t *testing.T) {
-		autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
-			s := tp.Mul(tp.Softplus(raws), constant(tp, b, m, mask))
-			return weighted(tp, Sample(tp, p, knots, s, uniforms(tp, b, k, nil)))
-		}, knots, raws)
-	})
-
-	// A ray with almost no opacity: I_f ≈ 10⁻¹¹, y ≈ u·I_f.
-	tiny := randParam(rng, b, m, -26, -24)
-	t.Run("tiny opacity", func(t *testing.T) {
-		autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
-			return weighted(tp, Sample(tp, p, knots, tp.Exp(tiny), uniforms(tp, b, k, nil)))
-		}, knots, tiny)
-	})
-
-	// An opaque ray (I_f ≈ 25) with u near 1.
-	wall := randParam(rng, b, m, 2.5, 3.5)
-	t.Run("opaque", func(t *testing.T) {
-		u := []float64{0.999999, 0.5, 1e-9, 0.9999999999, 0.3, 1 - 1e-12, 0.7, 0.99, 0.1, 0.9,
-			0.2, 0.95, 0.999, 1e-6, 0.6}
-		autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
-			return weighted(tp, Sample(tp, p, knots, tp.Scale(10, tp.Exp(wall)), uniforms(tp, b, k, u)))
-		}, knots, wall)
-	})
-
-	// u at 0 and 1: the samples sit at t₀ and tₘ₋₁ whatever the density.
-	t.Run("u at 0 and 1", func(t *testing.T) {
-		u := []float64{0, 1, 0.5, 0, 1, 0.25, 1, 0, 0.75, 0, 1, 0.1, 0, 1, 0.9}
-		autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
-			return weighted(tp, Sample(tp, p, knots, tp.Softplus(raws), uniforms(tp, b, k, u)))
-		}, knots, raws)
-	})
-
-	// Knots that coincide: bins of zero width (constant knots, since finite
-	// differences would move them past each other).
-	co := []float64{0, 0.2, 0.2, 0.5, 0.5, 0.9, 0.1, 0.1, 0.1, 0.4, 0.7, 0.7, 0, 0, 0.3, 0.6, 0.8, 1}
-	t.Run("coinciding knots", func(t *testing.T) {
-		autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
-			s := tp.Softplus(raws)
-			return weighted(tp, Sample(tp, p, constant(tp, b, m, co), s, uniforms(tp, b, k, nil)))
-		}, raws)
-	})
+	tiny, wall := randParam(rng, b, m, -26, -24), randParam(rng, b, m, 2.5, 3.5)
+	softplus := func(tp *autograd.Tape) *autograd.Node { return tp.Softplus(raws) }
+	given := func(tp *autograd.Tape) *autograd.Node { return knots }
+	for _, c := range []struct {
+		name   string
+		knots  func(*autograd.Tape) *autograd.Node
+		dens   func(*autograd.Tape) *autograd.Node
+		u      []float64 // nil: random
+		params []*autograd.Node
+	}{
+		{"generic", given, softplus, nil, []*autograd.Node{knots, raws}},
+		// Bins of zero density: a mask zeroes some knot values exactly.
+		{"zero-density bins", given, func(tp *autograd.Tape) *autograd.Node {
+			mask := []float64{1, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1}
+			return tp.Mul(tp.Softplus(raws), constant(tp, b, m, mask))
+		}, nil, []*autograd.Node{knots, raws}},
+		// A ray with almost no opacity: I_f ≈ 10⁻¹¹, y ≈ u·I_f.
+		{"tiny opacity", given, func(tp *autograd.Tape) *autograd.Node { return tp.Exp(tiny) },
+			nil, []*autograd.Node{knots, tiny}},
+		// An opaque ray (I_f ≈ 25) with u near 1.
+		{"opaque", given, func(tp *autograd.Tape) *autograd.Node { return tp.Scale(10, tp.Exp(wall)) },
+			[]float64{0.999999, 0.5, 1e-9, 0.9999999999, 0.3, 1 - 1e-12, 0.7, 0.99, 0.1, 0.9, 0.2, 0.95, 0.999, 1e-6, 0.6},
+			[]*autograd.Node{knots, wall}},
+		// u at 0 and 1: the samples sit at t₀ and tₘ₋₁ whatever the density.
+		{"u at 0 and 1", given, softplus,
+			[]float64{0, 1, 0.5, 0, 1, 0.25, 1, 0, 0.75, 0, 1, 0.1, 0, 1, 0.9}, []*autograd.Node{knots, raws}},
+		// Knots that coincide: bins of zero width (constant knots, since finite
+		// differences would move them past each other).
+		{"coinciding knots", func(tp *autograd.Tape) *autograd.Node {
+			co := []float64{0, 0.2, 0.2, 0.5, 0.5, 0.9, 0.1, 0.1, 0.1, 0.4, 0.7, 0.7, 0, 0, 0.3, 0.6, 0.8, 1}
+			return constant(tp, b, m, co)
+		}, softplus, nil, []*autograd.Node{raws}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			autogradtest.Check(t, func(tp *autograd.Tape) *autograd.Node {
+				return weighted(tp, Sample(tp, p, c.knots(tp), c.dens(tp), uniforms(tp, b, k, c.u)))
+			}, c.params...)
+		})
+	}
 }
 
 func TestDepthGrad(t *testing.T) {

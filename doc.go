@@ -28,6 +28,10 @@
 //   - envs: built-in environments (hypergrid; bitseq, the papers' bit
 //     sequences with their transformer policy), and envs/envtest to check
 //     your own.
+//   - nn/volume: volume rendering layers (optical depth, opacity,
+//     reparameterized samples, Monte Carlo and quadrature rendering,
+//     positional encoding) for training density and radiance networks from
+//     pixels; cmd/rvs runs the experiments of the RVS paper.
 //   - cmd/gfn: the command-line program that trains, samples, evaluates,
 //     compares and serves; cmd/wakd: weight averaging for knowledge
 //     distillation on Rotated MNIST.

@@ -18,6 +18,12 @@
 //   - BenchmarkBitseq/{tb,tb+tlm,mdqn,tb/split}: whole training iterations of
 //     the bit-sequence task with the transformer policy, through the library
 //     (BenchmarkCorrelationBitseq: one test-set Spearman evaluation).
+//   - BenchmarkTLMHypergrid/{tb,tb+tlm}: what TLM adds to a TB iteration on
+//     the hypergrid D = 4, H = 20.
+//   - BenchmarkAverageHypergrid: weight-averaging updates against a training
+//     step.
+//   - BenchmarkRender, BenchmarkRVSStep: volume rendering with reparameterized
+//     samples (nn/volume) against quadrature, and a training step.
 //   - The GFlowNet benchmarks (rollouts, training iterations, Soft DQN steps).
 //
 // The machine these were tuned on is shared and noisy; compare ratios measured

@@ -20,9 +20,12 @@ test=${TEST:-$iters}
 bin=$(mktemp -d)/gfn
 go build -o "$bin" ./cmd/gfn
 mkdir -p "$out"
-for seed in 1 2 3; do
-  for run in tb-uniform mdqn-uniform tb-tlm mdqn-tlm tb-naive mdqn-naive db-uniform subtb-uniform; do
-    echo "${run%-*} ${run#*-} $seed"
+# The four runs both papers compare come first, then the rest.
+for group in "tb-uniform mdqn-uniform tb-tlm mdqn-tlm" "tb-naive mdqn-naive db-uniform subtb-uniform"; do
+  for seed in 1 2 3; do
+    for run in $group; do
+      echo "${run%-*} ${run#*-} $seed"
+    done
   done
 done | xargs -P "$jobs" -L 1 sh -c '
   dir="'"$out"'/$0-$1-s$2"

@@ -22,6 +22,9 @@ const TransformerName = "bitseq.transformer"
 // settings of a damaged or crafted model file cannot claim more memory.
 const MaxTransformerParams = 1 << 27
 
+// base returns e: *Env and *Enum, which embeds it, have it.
+func (e *Env) base() *Env { return e }
+
 func registerTransformer() { policy.RegisterNetwork(TransformerName, TransformerFromSettings) }
 
 // Describe returns the settings from which TransformerFromSettings rebuilds
@@ -44,7 +47,8 @@ func (m *Transformer) Describe() []gfn.Setting {
 	}
 }
 
-// TransformerFromSettings builds the Transformer for env (a *Env) that
+// TransformerFromSettings builds the Transformer for env (an *Env or an
+// *Enum) that
 // Describe described, with weights drawn from rng: the keys name, dim,
 // heads, ff, layers, dropout and eps, each exactly once (a
 // policy.NetworkBuilder). It returns an error if env is not a bit-sequence
@@ -54,10 +58,11 @@ func (m *Transformer) Describe() []gfn.Setting {
 // positive, and at most MaxTransformerParams parameters in all, which it
 // checks before it allocates.
 func TransformerFromSettings(env gfn.Env, settings []gfn.Setting, rng *rand.Rand) (policy.Network, error) {
-	e, ok := env.(*Env)
+	b, ok := env.(interface{ base() *Env })
 	if !ok {
 		return nil, fmt.Errorf("bitseq: the transformer is a network of bit sequences, not of a %T", env)
 	}
+	e := b.base()
 	keys := []string{"name", "dim", "heads", "ff", "layers", "dropout", "eps"}
 	vals, err := settingValues(settings, keys, TransformerName)
 	if err != nil {

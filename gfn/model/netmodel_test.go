@@ -72,6 +72,21 @@ func trainNetDQN(t testing.TB, env *bitseq.Enum, iters int) (*train.Trainer, *so
 	return tr, alg
 }
 
+// reloadFile writes the trainer's model file and reads it back on env; it
+// returns the model and the file.
+func reloadFile(t testing.TB, tr *train.Trainer, env gfn.Env) (*model.Model, []byte) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := tr.WriteModel(&b); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Read(b.Bytes(), &model.Options{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, b.Bytes()
+}
+
 // someStates returns every state of env with index ≡ 0 mod 7: s₀,
 // partial sequences and complete ones.
 func someStates(env *bitseq.Enum) (states []int, n int) {
@@ -114,14 +129,7 @@ func TestNetworkPolicyFile(t *testing.T) {
 			env := bits(t)
 			tr := trainNetTB(t, env, c.pb, c.flow, 3)
 			trained := tr.Algorithm().(*onpolicy.Algorithm).Trained()
-			var file bytes.Buffer
-			if err := tr.WriteModel(&file); err != nil {
-				t.Fatal(err)
-			}
-			m, err := model.Read(file.Bytes(), &model.Options{Env: env})
-			if err != nil {
-				t.Fatal(err)
-			}
+			m, file := reloadFile(t, tr, env)
 			if m.Policy == nil || m.Q != nil || m.Network() == nil {
 				t.Fatalf("policy %v, Q %v, network %v", m.Policy, m.Q, m.Network())
 			}
@@ -157,7 +165,7 @@ func TestNetworkPolicyFile(t *testing.T) {
 			if err := m.Write(&again); err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(again.Bytes(), file.Bytes()) {
+			if !bytes.Equal(again.Bytes(), file) {
 				t.Error("writing the loaded model gives another file")
 			}
 		})
@@ -170,14 +178,7 @@ func TestNetworkPolicyFile(t *testing.T) {
 func TestNetworkQFile(t *testing.T) {
 	env := bits(t)
 	tr, alg := trainNetDQN(t, env, 3)
-	var file bytes.Buffer
-	if err := tr.WriteModel(&file); err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Read(file.Bytes(), &model.Options{Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, file := reloadFile(t, tr, env)
 	q, ok := m.Q.(softrl.NetworkQ)
 	if !ok || m.Policy != nil || m.Lambda != alg.Lambda() || m.LogZ != alg.LogZ() {
 		t.Fatalf("Q %T, policy %v, λ %v (want %v), log Z %v (want %v)", m.Q, m.Policy, m.Lambda, alg.Lambda(), m.LogZ, alg.LogZ())
@@ -196,7 +197,7 @@ func TestNetworkQFile(t *testing.T) {
 	if err := m.Write(&again); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(again.Bytes(), file.Bytes()) {
+	if !bytes.Equal(again.Bytes(), file) {
 		t.Error("writing the loaded model gives another file")
 	}
 }

@@ -1,7 +1,6 @@
 package model_test
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -29,15 +28,7 @@ func netModels(t *testing.T, env *bitseq.Enum) map[string]*model.Model {
 		"uniform": trainNetTB(t, env, policy.FixedPB, false, 3),
 		"qnet":    dqn,
 	} {
-		var b bytes.Buffer
-		if err := tr.WriteModel(&b); err != nil {
-			t.Fatal(err)
-		}
-		m, err := model.Read(b.Bytes(), &model.Options{Env: env})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[name] = m
+		out[name], _ = reloadFile(t, tr, env)
 	}
 	return out
 }

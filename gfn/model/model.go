@@ -22,7 +22,7 @@ import (
 // ErrFormat reports a model file that cannot be read: not a model file, a
 // version this package does not read, a bad checksum, a length or value out
 // of range, weights that do not fit the architecture or are not finite, an
-// environment that cannot be rebuilt.
+// environment or a network that cannot be rebuilt.
 var ErrFormat = errors.New("model: bad model file")
 
 // ErrMismatch reports a model file whose environment is not the one given
@@ -101,9 +101,10 @@ func Load(path string, opts *Options) (*Model, error) {
 // Read decodes a model file held in data. Every value is validated before
 // it is used: the file's checksum and lengths, its architecture, the
 // environment's settings (rebuilt or compared with opts.Env), the size of
-// the weights against the architecture before anything is allocated, their
-// shapes and checksum, and that every weight is finite. Errors wrap
-// ErrFormat or ErrMismatch.
+// the weights against the architecture before anything is allocated (for a
+// registered network, once its builder, which bounds the sizes it
+// allocates, has built it from its settings), their shapes and checksum,
+// and that every weight is finite. Errors wrap ErrFormat or ErrMismatch.
 func Read(data []byte, opts *Options) (*Model, error) {
 	f, err := modelfile.Decode(data)
 	if err != nil {
@@ -144,7 +145,6 @@ func build(f *modelfile.File, opts *Options) (*Model, error) {
 	} else if want := paramsBytes(networkShapes(f, env.Spec())); int64(len(f.Params)) != want {
 		return nil, fmt.Errorf("%w: the weights take %d bytes, the architecture %d", ErrFormat, len(f.Params), want)
 	}
-	var params []*autograd.Node
 	switch {
 	case f.Kind == modelfile.KindQNet && net != nil:
 		m.Q = softrl.NetworkQ{Net: net}
@@ -165,10 +165,11 @@ func build(f *modelfile.File, opts *Options) (*Model, error) {
 		}
 		m.Policy = p
 	}
-	params = m.Params()
+	params := m.Params()
 	if net != nil {
 		if want := tensorsBytes(params); int64(len(f.Params)) != want {
-			return nil, fmt.Errorf("%w: the weights take %d bytes, the %s network %d", ErrFormat, len(f.Params), f.Network[0].Value, want)
+			name, _ := gfn.Lookup(f.Network, "name")
+			return nil, fmt.Errorf("%w: the weights take %d bytes, the %s network %d", ErrFormat, len(f.Params), name, want)
 		}
 	}
 	if err := nn.ReadParams(bytes.NewReader(f.Params), params); err != nil {

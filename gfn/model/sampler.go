@@ -52,10 +52,11 @@ func (s *Samples) resize(n, d int) {
 // caller that finds a free worker (each a clone of the model's network,
 // policy.Policy.Clone, softrl.QNet.Clone or softrl.NetworkQ.Clone, with its
 // own buffers) runs the requests queued at that moment, its own or others',
-// as one rollout, up to about MaxBatch trajectories. A worker runs the MLP
-// as a copy of its layers made for inference, and a registered network
-// (policy.Network) itself, in evaluation mode: without dropout. A busy service thus runs few rollouts with
-// many trajectories, whose network passes are larger products, and in
+// as one rollout, up to about MaxBatch trajectories. (A worker runs the MLP
+// as a copy of its layers made for inference, and a registered network,
+// such as the bit-sequence transformer, as itself, in evaluation mode:
+// without dropout.) A busy service thus runs few rollouts with many
+// trajectories, whose network passes are larger products, and in
 // which each distinct state of a step is evaluated once (softrl.UniqueQ):
 // every trajectory starts at s₀, and on a hypergrid at most 64 distinct
 // states of the 8×8 grid are ever evaluated in one rollout, whatever its

@@ -89,9 +89,7 @@ func newLibrarySession(cfg *config) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Model files hold MLPs only: a transformer run is sampled from its
-	// checkpoint.
-	return &trainerSession{tr: tr, env: env, dim: env.Spec().StateDim, noModel: cfg.Policy == "transformer"}, nil
+	return &trainerSession{tr: tr, env: env, dim: env.Spec().StateDim}, nil
 }
 
 // backwardPolicies lists the values of -pb, in the order of the usage text:
@@ -221,8 +219,6 @@ type trainerSession struct {
 	env   gfn.Env
 	dim   int
 	batch gfn.Batch // for Sample
-	// noModel says that the network cannot be written as a model file.
-	noModel bool
 }
 
 func (s *trainerSession) Step() (stepStats, error) {
@@ -309,9 +305,6 @@ func (s *trainerSession) Sample(dst []int, n int, seed uint64) error {
 func (s *trainerSession) Save(path string) error {
 	if err := s.tr.Save(path); err != nil {
 		return err
-	}
-	if s.noModel {
-		return nil
 	}
 	return s.tr.SaveModel(filepath.Join(filepath.Dir(path), modelFile))
 }

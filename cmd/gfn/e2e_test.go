@@ -261,6 +261,7 @@ func TestBitseq(t *testing.T) {
 			if code, stdout, stderr := gfnRun(t, "eval", "-checkpoint", a, "-json"); code != 0 || !strings.Contains(stdout, `"spearman"`) {
 				t.Errorf("eval: exit %d, %s %s", code, stdout, stderr)
 			}
+			checkBitseqModelFile(t, a, slices.Contains(loss, "-dim"))
 		})
 	}
 	for _, c := range []struct {
@@ -282,5 +283,54 @@ func TestBitseq(t *testing.T) {
 	} {
 		code, _, stderr := gfnRun(t, append([]string{"train", "-out", t.TempDir(), "-iters", "1", "-quiet"}, c.args...)...)
 		checkOneLineError(t, c.args, code, stderr, c.want)
+	}
+}
+
+// checkBitseqModelFile checks the model file of the bit-sequence run in
+// dir, with a transformer or an MLP: gfn sample gives the checkpoint's bit
+// strings, gfn eval its log Z and test-set correlations, and gfn serve
+// answers with bit strings and names the network.
+func checkBitseqModelFile(t *testing.T, dir string, transformer bool) {
+	t.Helper()
+	file := filepath.Join(dir, modelFile)
+	_, fromCkpt, _ := gfnRun(t, "sample", "-checkpoint", dir, "-n", "6", "-seed", "3")
+	code, fromModel, stderr := gfnRun(t, "sample", "-checkpoint", file, "-n", "6", "-seed", "3")
+	if code != 0 || fromModel != fromCkpt {
+		t.Errorf("sample of the model file: exit %d, %s\n%s\nthe checkpoint:\n%s", code, stderr, fromModel, fromCkpt)
+	}
+	var a, b map[string]any
+	_, ej, _ := gfnRun(t, "eval", "-checkpoint", dir, "-json")
+	json.Unmarshal([]byte(ej), &a)
+	if code, ej, stderr = gfnRun(t, "eval", "-checkpoint", file, "-json"); code != 0 {
+		t.Fatalf("eval of the model file: %s", stderr)
+	}
+	json.Unmarshal([]byte(ej), &b)
+	// A learned P_B that is not the policy's (-pb naive for Soft DQN) is not
+	// in the model file, which has no spearman_pb then.
+	for _, k := range []string{"iter", "trajectories", "logz", "spearman", "spearman_pb"} {
+		if _, ok := b[k]; (ok || k != "spearman_pb") && a[k] != b[k] {
+			t.Errorf("%s: %v from the checkpoint, %v from the model file", k, a[k], b[k])
+		}
+	}
+	ts := testServer(t, file, 10)
+	code, body := get(t, ts.URL+"/sample?n=3&seed=2")
+	var r struct {
+		Samples []struct {
+			X     string   `json:"x"`
+			LogPF *float64 `json:"log_pf"`
+		} `json:"samples"`
+	}
+	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || len(r.Samples) != 3 {
+		t.Fatalf("serve: %d %v %s", code, err, body)
+	}
+	for _, s := range r.Samples {
+		if len(s.X) != 16 || strings.Trim(s.X, "01") != "" || s.LogPF == nil || *s.LogPF > 0 {
+			t.Errorf("serve: sample %+v", s)
+		}
+	}
+	_, info := get(t, ts.URL+"/model")
+	if got := strings.Contains(info, `"network":{`) && strings.Contains(info, `"name":"bitseq.transformer"`) &&
+		strings.Contains(info, `"dim":"8"`); got != transformer {
+		t.Errorf("/model (transformer %v): %s", transformer, info)
 	}
 }

@@ -103,6 +103,10 @@ func loadModelSession(path string) (session, *config, error) {
 	default:
 		return nil, nil, fmt.Errorf("%s: a model of %T; gfn sample and eval read hypergrid and bitseq models", path, m.Env)
 	}
+	if tf, ok := m.Network().(*bitseq.Transformer); ok {
+		c := tf.Net.Config()
+		cfg.Policy, cfg.Dim, cfg.Heads, cfg.Layers, cfg.FF, cfg.Dropout = "transformer", c.Dim, c.Heads, c.Layers, c.FF, c.Dropout
+	}
 	cfg.Loss, _ = gfn.Lookup(m.Provenance, "algorithm")
 	obj, _ := gfn.Lookup(m.Provenance, "objective")
 	for _, a := range algorithms {
@@ -125,7 +129,10 @@ func (s *modelSession) StateAt(dst []int, i int) {
 func (s *modelSession) Format(x []int) string { return formatState(s.env, x) }
 
 // Correlation computes the test-set correlation of the model with the
-// uniform P_B and its own learned one, with a fixed seed.
+// uniform P_B and its own learned one, with the random stream that the
+// trainer uses for it (train.Trainer.Correlation), from the seed and the
+// iteration of the provenance: the model file gives the checkpoint's
+// numbers with the uniform P_B.
 func (s *modelSession) Correlation() (float64, float64, error) {
 	ts, ok := s.env.(gfn.TestSetter)
 	rev, ok2 := s.env.(gfn.Reversible)
@@ -133,7 +140,9 @@ func (s *modelSession) Correlation() (float64, float64, error) {
 		return math.NaN(), math.NaN(), nil
 	}
 	xs, logR := ts.TestObjects()
-	rng := rand.New(rand.NewPCG(1, 0xc0))
+	v, _ := gfn.Lookup(s.m.Provenance, "seed")
+	seed, _ := strconv.ParseUint(v, 10, 64)
+	rng := rand.New(rand.NewPCG(seed, uint64(s.Iter())^0xc0))
 	est := gfn.LogProbEstimator{Env: rev, Model: s.m.Evaluator()}
 	u, err := est.Correlation(xs, logR, rng)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/gfn/model"
+	"github.com/gogfn/gogfn/gfn/policy"
 	"github.com/gogfn/gogfn/nn"
 )
 
@@ -309,8 +310,9 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// modelInfo is the /model answer: the model's environment, architecture,
-// log Z and provenance.
+// modelInfo is the /model answer: the model's environment, architecture
+// (with the settings of its network when it is not the MLP), log Z and
+// provenance.
 func modelInfo(m *model.Model) any {
 	kind, lambda := "policy", (*float64)(nil)
 	if m.Q != nil {
@@ -323,15 +325,22 @@ func modelInfo(m *model.Model) any {
 		}
 		return out
 	}
+	var network map[string]string
+	if net := m.Network(); net != nil {
+		if ss, err := policy.DescribeNetwork(net); err == nil {
+			network = settings(ss)
+		}
+	}
 	return struct {
 		Env        map[string]string `json:"env"`
 		Kind       string            `json:"kind"`
+		Network    map[string]string `json:"network,omitempty"`
 		Params     int               `json:"params"`
 		Backward   string            `json:"backward"`
 		Lambda     *float64          `json:"lambda,omitempty"`
 		LogZ       *float64          `json:"log_z"`
 		Provenance map[string]string `json:"provenance"`
-	}{settings(gfn.Describe(m.Env)), kind, nn.NumParams(paramList(m.Params())), m.Backward, lambda, finite(m.LogZ), settings(m.Provenance)}
+	}{settings(gfn.Describe(m.Env)), kind, network, nn.NumParams(paramList(m.Params())), m.Backward, lambda, finite(m.LogZ), settings(m.Provenance)}
 }
 
 // paramList is a list of parameters as an nn.Module.

@@ -65,6 +65,10 @@
 // logits from each slot's row), log F from the BOS row, and a zero-
 // initialised backward head on the BOS encoding. Plug it into a policy with
 // policy.Config{Network: t}, or into Soft DQN with softrl.NetworkQ{Net: t}.
+// It describes itself (Describe: width, heads, feed-forward width, layers,
+// dropout, LayerNorm eps), and the package registers it as
+// "bitseq.transformer" (policy.RegisterNetwork), so that a model file of a
+// policy or a Q-network with it is read back by gfn/model.
 //
 // Enum adds exact enumeration, for instances with at most MaxStates states
 // such as n = 8, k = 2.

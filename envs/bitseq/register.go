@@ -10,9 +10,14 @@ import (
 
 var _ gfn.Formatter = (*Env)(nil)
 
-// The package registers its environment under the name "bitseq" when it is
-// imported, so that a model file of it can be read (see gfn.RegisterEnv).
-func init() { gfn.RegisterEnv("bitseq", FromSettings) }
+// The package registers its environment under the name "bitseq" and its
+// transformer network under "bitseq.transformer" when it is imported, so
+// that a model file of either can be read (see gfn.RegisterEnv and
+// policy.RegisterNetwork).
+func init() {
+	gfn.RegisterEnv("bitseq", FromSettings)
+	registerTransformer()
+}
 
 // FromSettings builds the environment that Describe described: the keys name
 // (= "bitseq"), n, k, modes, beta, mode_seed and threshold, each exactly
@@ -21,6 +26,38 @@ func init() { gfn.RegisterEnv("bitseq", FromSettings) }
 // the TLM code's fixed seed, any other is a run seed.
 func FromSettings(settings []gfn.Setting) (gfn.Env, error) {
 	keys := []string{"name", "n", "k", "modes", "beta", "mode_seed", "threshold"}
+	vals, err := settingValues(settings, keys, "bitseq")
+	if err != nil {
+		return nil, err
+	}
+	var c Config
+	var errs [6]error
+	c.N, errs[0] = strconv.Atoi(vals[1])
+	c.K, errs[1] = strconv.Atoi(vals[2])
+	c.NumModes, errs[2] = strconv.Atoi(vals[3])
+	c.Beta, errs[3] = strconv.ParseFloat(vals[4], 64)
+	seed, err := strconv.ParseUint(vals[5], 10, 32)
+	errs[4] = err
+	c.Threshold, errs[5] = strconv.Atoi(vals[6])
+	if err := notNumbers(keys[1:], vals[1:], errs[:]); err != nil {
+		return nil, err
+	}
+	if c.N < 8 || c.N > 1<<12 || c.NumModes < 1 || c.NumModes > 1<<16 || c.Threshold < 0 {
+		return nil, fmt.Errorf("bitseq: n %d, %d modes, threshold %d out of range", c.N, c.NumModes, c.Threshold)
+	}
+	if c.Threshold == 0 {
+		c.Threshold = -1 // an exact match: 0 in Config means n/4
+	}
+	if seed != TLMSeed {
+		c.RunSeed, c.Seed = true, uint32(seed)
+	}
+	return New(c)
+}
+
+// settingValues returns the values of the keys in settings, each of which
+// must appear exactly once, with no other key; keys[0] is "name" and its
+// value must be name.
+func settingValues(settings []gfn.Setting, keys []string, name string) ([]string, error) {
 	vals := make([]string, len(keys))
 	seen := make([]bool, len(keys))
 	for _, s := range settings {
@@ -36,33 +73,21 @@ func FromSettings(settings []gfn.Setting) (gfn.Env, error) {
 	if i := slices.Index(seen, false); i >= 0 {
 		return nil, fmt.Errorf("bitseq: setting %q is missing", keys[i])
 	}
-	if vals[0] != "bitseq" {
-		return nil, fmt.Errorf("bitseq: name is %q", vals[0])
+	if vals[0] != name {
+		return nil, fmt.Errorf("bitseq: name is %q, want %q", vals[0], name)
 	}
-	var c Config
-	var errs [6]error
-	c.N, errs[0] = strconv.Atoi(vals[1])
-	c.K, errs[1] = strconv.Atoi(vals[2])
-	c.NumModes, errs[2] = strconv.Atoi(vals[3])
-	c.Beta, errs[3] = strconv.ParseFloat(vals[4], 64)
-	seed, err := strconv.ParseUint(vals[5], 10, 32)
-	errs[4] = err
-	c.Threshold, errs[5] = strconv.Atoi(vals[6])
+	return vals, nil
+}
+
+// notNumbers returns an error naming the first key whose value did not
+// parse (errs[i] not nil).
+func notNumbers(keys, vals []string, errs []error) error {
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("bitseq: setting %q is %q, not a number", keys[i+1], vals[i+1])
+			return fmt.Errorf("bitseq: setting %q is %q, not a number", keys[i], vals[i])
 		}
 	}
-	if c.N < 8 || c.N > 1<<12 || c.NumModes < 1 || c.NumModes > 1<<16 || c.Threshold < 0 {
-		return nil, fmt.Errorf("bitseq: n %d, %d modes, threshold %d out of range", c.N, c.NumModes, c.Threshold)
-	}
-	if c.Threshold == 0 {
-		c.Threshold = -1 // an exact match: 0 in Config means n/4
-	}
-	if seed != TLMSeed {
-		c.RunSeed, c.Seed = true, uint32(seed)
-	}
-	return New(c)
+	return nil
 }
 
 // FormatState returns the bit string of s ('.' for an empty word), the

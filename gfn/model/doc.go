@@ -9,13 +9,25 @@
 // the training configuration. The file holds the environment's identity and
 // parameters (its gfn.Describe settings, beginning with its name), the
 // network's kind and architecture (a policy.Policy: hidden widths,
-// activation, flow head, backward policy; or a softrl.QNet with its λ), the
+// activation, flow head, backward policy; or a Q-network with its λ), the
 // weights, the model's log Z, and provenance: the algorithm's settings, the
 // iteration, the trajectories, the seed and the toolkit's version. It is
-// versioned ("GFNM", version 1) and checksummed (CRC-32), written
-// atomically, and read with a bound taken from the file's size; every value
-// is validated before it is used, and a bad file is refused with an error
-// wrapping ErrFormat that names the problem.
+// versioned ("GFNM", version 2; version 1 files, which hold MLPs only, are
+// still read) and checksummed (CRC-32), written atomically, and read with a
+// bound taken from the file's size; every value is validated before it is
+// used, and a bad file is refused with an error wrapping ErrFormat that
+// names the problem.
+//
+// The network is the MLP, or a registered policy.Network such as the
+// bit-sequence transformer (envs/bitseq.Transformer), as a policy's network
+// (policy.Config.Network) or as a Q-function (softrl.NetworkQ). For such a
+// network the file holds its own settings (it implements gfn.Describer:
+// for the transformer, its width, heads, feed-forward width, layers,
+// dropout and LayerNorm eps) in place of the MLP's widths, and the network
+// is rebuilt by name, as the environment is: policy.NewNetwork finds the
+// builder that its package registered with policy.RegisterNetwork, which
+// refuses bad or oversized settings before it allocates; the weights must
+// then have the network's shapes.
 //
 // The environment is rebuilt by name: gfn.NewEnv finds the builder that its
 // package registered with gfn.RegisterEnv (the hypergrid registers itself,
@@ -32,8 +44,8 @@
 // # Sampling from many goroutines
 //
 // A Sampler is safe for concurrent use. Its workers each hold a clone of the
-// network (policy.Policy.Clone, softrl.QNet.Clone) and run one rollout at a
-// time; calls that arrive while a rollout runs are combined into the next
+// network (policy.Policy.Clone, softrl.QNet.Clone, softrl.NetworkQ.Clone),
+// always in evaluation mode (no dropout), and run one rollout at a time; calls that arrive while a rollout runs are combined into the next
 // one, so that a busy service runs a few large rollouts rather than many
 // small ones (see Sampler). Each call may bring its own *rand.Rand, which
 // makes its objects reproducible whatever else runs; without one, a

@@ -22,7 +22,7 @@ import (
 // ErrFormat reports a model file that cannot be read: not a model file, a
 // version this package does not read, a bad checksum, a length or value out
 // of range, weights that do not fit the architecture or are not finite, an
-// environment that cannot be rebuilt.
+// environment or a network that cannot be rebuilt.
 var ErrFormat = errors.New("model: bad model file")
 
 // ErrMismatch reports a model file whose environment is not the one given
@@ -31,9 +31,16 @@ var ErrMismatch = errors.New("model: the model file does not match the environme
 
 // Model is a trained GFlowNet sampler, with everything needed to sample and
 // evaluate it: its environment, its network (a policy.Policy, or a
-// softrl.QNet sampled from softmax(Q/λ)), its estimate of log Z and how it
+// Q-function sampled from softmax(Q/λ)), its estimate of log Z and how it
 // was trained. Load reads one from a model file, and train.Trainer.SaveModel
 // writes one.
+//
+// The network is the MLP (policy.Policy.Net, *softrl.QNet), or a registered
+// policy.Network (policy.RegisterNetwork), such as the bit-sequence
+// transformer, as a policy's Network or as a Q-function (softrl.NetworkQ).
+// A model file holds either; a Model made by hand may hold another
+// softrl.QFunction (a softrl.QTable), which it evaluates but can neither
+// write nor sample from.
 //
 // A Model's network keeps scratch buffers: use it (Evaluator) from one
 // goroutine at a time. To sample from many goroutines, use a Sampler, which
@@ -43,9 +50,10 @@ type Model struct {
 	Env gfn.Env
 	// Policy is the network of a policy model, or nil.
 	Policy *policy.Policy
-	// Q and Lambda are the network and temperature λ of a Q-network model
-	// (Q nil for a policy model).
-	Q      *softrl.QNet
+	// Q and Lambda are the Q-function and temperature λ of a Q-network
+	// model (Q nil for a policy model): a *softrl.QNet, or a
+	// softrl.NetworkQ of a registered network.
+	Q      softrl.QFunction
 	Lambda float64
 	// LogZ is the model's estimate of log Z (NaN when it has none).
 	LogZ float64
@@ -93,9 +101,10 @@ func Load(path string, opts *Options) (*Model, error) {
 // Read decodes a model file held in data. Every value is validated before
 // it is used: the file's checksum and lengths, its architecture, the
 // environment's settings (rebuilt or compared with opts.Env), the size of
-// the weights against the architecture before anything is allocated, their
-// shapes and checksum, and that every weight is finite. Errors wrap
-// ErrFormat or ErrMismatch.
+// the weights against the architecture before anything is allocated (for a
+// registered network, once its builder, which bounds the sizes it
+// allocates, has built it from its settings), their shapes and checksum,
+// and that every weight is finite. Errors wrap ErrFormat or ErrMismatch.
 func Read(data []byte, opts *Options) (*Model, error) {
 	f, err := modelfile.Decode(data)
 	if err != nil {
@@ -124,19 +133,26 @@ func build(f *modelfile.File, opts *Options) (*Model, error) {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	m := &Model{Env: env, Lambda: f.Lambda, LogZ: f.LogZ, Backward: f.Backward, Provenance: f.Provenance}
-	layers := networkShapes(f, env.Spec())
-	if want := paramsBytes(layers); int64(len(f.Params)) != want {
-		return nil, fmt.Errorf("%w: the weights take %d bytes, the architecture %d", ErrFormat, len(f.Params), want)
-	}
 	// Weights are drawn and then overwritten: the source does not matter.
 	rng := rand.New(rand.NewPCG(0, 0))
-	var params []*autograd.Node
-	if f.Kind == modelfile.KindQNet {
+	var net policy.Network
+	if f.Network != nil {
+		// The builder bounds the sizes it allocates (policy.NetworkBuilder).
+		var err error
+		if net, err = policy.NewNetwork(env, f.Network, rng); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		}
+	} else if want := paramsBytes(networkShapes(f, env.Spec())); int64(len(f.Params)) != want {
+		return nil, fmt.Errorf("%w: the weights take %d bytes, the architecture %d", ErrFormat, len(f.Params), want)
+	}
+	switch {
+	case f.Kind == modelfile.KindQNet && net != nil:
+		m.Q = softrl.NetworkQ{Net: net}
+	case f.Kind == modelfile.KindQNet:
 		sizes := append(append([]int{env.Spec().InputDim}, f.Hidden...), env.Spec().NumActions)
 		m.Q = &softrl.QNet{Env: env, Net: nn.NewMLP(sizes, f.Act, rng)}
-		params = m.Q.Params()
-	} else {
-		cfg := policy.Config{Hidden: f.Hidden, Act: f.Act, Flow: f.Flow}
+	default:
+		cfg := policy.Config{Hidden: f.Hidden, Act: f.Act, Flow: f.Flow, Network: net}
 		switch f.Backward {
 		case "tied":
 			cfg.PB = policy.TiedPB
@@ -147,7 +163,14 @@ func build(f *modelfile.File, opts *Options) (*Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 		}
-		m.Policy, params = p, p.Params()
+		m.Policy = p
+	}
+	params := m.Params()
+	if net != nil {
+		if want := tensorsBytes(params); int64(len(f.Params)) != want {
+			name, _ := gfn.Lookup(f.Network, "name")
+			return nil, fmt.Errorf("%w: the weights take %d bytes, the %s network %d", ErrFormat, len(f.Params), name, want)
+		}
 	}
 	if err := nn.ReadParams(bytes.NewReader(f.Params), params); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
@@ -202,6 +225,18 @@ func paramsBytes(layers [][2]int64) int64 {
 	return n
 }
 
+// tensorsBytes returns the size of the nn.WriteParams encoding of params:
+// a 12-byte header, a shape of 8 bytes and the values of each tensor, and a
+// 4-byte checksum.
+func tensorsBytes(params []*autograd.Node) int64 {
+	n := int64(16)
+	for _, p := range params {
+		r, c := p.Value.Dims()
+		n += 8 + 8*int64(r)*int64(c)
+	}
+	return n
+}
+
 // Params returns the model's parameters, in the order a model file stores
 // them.
 func (m *Model) Params() []*autograd.Node {
@@ -222,20 +257,47 @@ func (m *Model) Evaluator() gfn.Evaluator {
 	return m.Policy
 }
 
+// Network returns the model's registered network: the Network of its
+// policy, or of its Q-function (softrl.NetworkQ); nil for the MLP.
+func (m *Model) Network() policy.Network {
+	if q, ok := m.Q.(softrl.NetworkQ); ok {
+		return q.Net
+	}
+	if m.Q == nil && m.Policy != nil {
+		return m.Policy.Network()
+	}
+	return nil
+}
+
 // file returns the model as a model file's content.
 func (m *Model) file() (*modelfile.File, error) {
 	f := &modelfile.File{Env: gfn.Describe(m.Env), Kind: modelfile.KindPolicy, Backward: m.Backward,
 		LogZ: m.LogZ, Provenance: m.Provenance}
+	if net := m.Network(); net != nil {
+		var err error
+		if f.Network, err = policy.DescribeNetwork(net); err != nil {
+			return nil, fmt.Errorf("model: a model file cannot hold the network: %w", err)
+		}
+	}
+	switch q := m.Q.(type) {
+	case nil:
+	case *softrl.QNet:
+		f.Kind, f.Hidden, f.Act, f.Lambda = modelfile.KindQNet, modelfile.Hidden(q.Net), q.Net.Act, m.Lambda
+	case softrl.NetworkQ:
+		f.Kind, f.Lambda = modelfile.KindQNet, m.Lambda
+	default:
+		return nil, fmt.Errorf("model: a model file holds a *softrl.QNet or a softrl.NetworkQ, not a %T", m.Q)
+	}
 	switch {
 	case m.Q != nil:
-		f.Kind, f.Hidden, f.Act, f.Lambda = modelfile.KindQNet, modelfile.Hidden(m.Q.Net), m.Q.Net.Act, m.Lambda
-	case m.Policy != nil && m.Policy.Network() != nil:
-		return nil, fmt.Errorf("model: a policy with a %T network cannot be written to a model file: only MLP policies can", m.Policy.Network())
 	case m.Policy != nil:
-		for _, l := range m.Policy.Net.Trunk.Layers {
-			f.Hidden = append(f.Hidden, l.Out())
+		if m.Policy.Network() == nil {
+			for _, l := range m.Policy.Net.Trunk.Layers {
+				f.Hidden = append(f.Hidden, l.Out())
+			}
+			f.Act = m.Policy.Net.Trunk.Act
 		}
-		f.Act, f.Flow = m.Policy.Net.Trunk.Act, m.Policy.HasFlow()
+		f.Flow = m.Policy.HasFlow()
 		if m.Policy.Learned() {
 			f.Backward = m.Policy.PB.String()
 		}

@@ -29,13 +29,12 @@ type net struct {
 	wt    []*autograd.Node // transposed weights [out×in] (wt[0] is nil with first)
 	b     []*autograd.Node // biases [1×out]
 	act   nn.Activation
-	temp  float64 // P_F = softmax(logits/temp) over the valid actions
 	idx   []int
 }
 
 // newNet returns the net of layers, whose last gives the logits.
-func newNet(env gfn.Env, layers []*nn.Linear, act nn.Activation, temp float64) *net {
-	n := &net{env: env, act: act, temp: temp}
+func newNet(env gfn.Env, layers []*nn.Linear, act nn.Activation) *net {
+	n := &net{env: env, act: act}
 	if h, ok := env.(gfn.OneHotEncoder); ok && env.Spec().OneHot > 0 {
 		n.hot, n.k = h, env.Spec().OneHot
 	}

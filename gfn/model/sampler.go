@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/softrl"
 	"github.com/gogfn/gogfn/internal/scratch"
 )
 
@@ -49,10 +50,13 @@ func (s *Samples) resize(n, d int) {
 // Sampler draws objects from a Model, and is safe for concurrent use by any
 // number of goroutines. Calls are combined: a call joins a queue, and a
 // caller that finds a free worker (each a clone of the model's network,
-// policy.Policy.Clone or softrl.QNet.Clone, with its own buffers) runs the
-// requests queued at that moment, its own or others', as one rollout, up to
-// about MaxBatch trajectories. A busy service thus runs few rollouts with
-// many trajectories, whose network passes are larger products, and in
+// policy.Policy.Clone, softrl.QNet.Clone or softrl.NetworkQ.Clone, with its
+// own buffers) runs the requests queued at that moment, its own or others',
+// as one rollout, up to about MaxBatch trajectories. (A worker runs the MLP
+// as a copy of its layers made for inference, and a registered network,
+// such as the bit-sequence transformer, as itself, in evaluation mode:
+// without dropout.) A busy service thus runs few rollouts with many
+// trajectories, whose network passes are larger products, and in
 // which each distinct state of a step is evaluated once (softrl.UniqueQ):
 // every trajectory starts at s₀, and on a hypergrid at most 64 distinct
 // states of the 8×8 grid are ever evaluated in one rollout, whatever its
@@ -112,15 +116,16 @@ type request struct {
 
 // NewSampler returns a Sampler of m. Workers are made when first needed.
 //
-// It panics if m has no network, or a policy with a network other than the
-// MLP (policy.Config.Network, which model files do not hold), or if
-// cfg.Workers or cfg.MaxBatch is negative.
+// It panics if m has no network, or a Q-function other than a *softrl.QNet
+// or a softrl.NetworkQ, or if cfg.Workers or cfg.MaxBatch is negative.
 func NewSampler(m *Model, cfg SamplerConfig) *Sampler {
 	if m == nil || (m.Policy == nil && m.Q == nil) || cfg.Workers < 0 || cfg.MaxBatch < 0 {
 		panic("model: NewSampler of a model without a network, or with a negative size")
 	}
-	if m.Policy != nil && m.Policy.Network() != nil {
-		panic(fmt.Sprintf("model: NewSampler of a policy with a %T network: only MLP policies are supported", m.Policy.Network()))
+	switch m.Q.(type) {
+	case nil, *softrl.QNet, softrl.NetworkQ:
+	default:
+		panic(fmt.Sprintf("model: NewSampler of a %T Q-function: a Sampler samples a *softrl.QNet or a softrl.NetworkQ", m.Q))
 	}
 	w := cfg.Workers
 	if w == 0 {

@@ -27,17 +27,28 @@ type worker struct {
 func newWorker(m *Model, rng *rand.Rand) *worker {
 	w := &worker{rng: rng, spec: m.Env.Spec()}
 	w.loop.Env, w.pb.Env = m.Env, m.Env
-	var n *net
-	if m.Q != nil {
-		q := m.Q.Clone()
-		n = newNet(m.Env, q.Net.Layers, q.Net.Act, m.Lambda)
-	} else {
+	// logits is the clone's forward logits: the fast MLP (net) when the
+	// network is the MLP, else the registered network itself, in
+	// evaluation mode (a clone is).
+	var logits softrl.QFunction
+	temp := m.Lambda
+	switch q := m.Q.(type) {
+	case *softrl.QNet:
+		c := q.Clone()
+		logits = newNet(m.Env, c.Net.Layers, c.Net.Act)
+	case softrl.NetworkQ:
+		logits = q.Clone()
+	default:
 		p := m.Policy.Clone() // its learned P_B, if any, scores the trajectories
-		n = newNet(m.Env, append(p.Net.Trunk.Layers, p.Net.Heads[0]), p.Net.Trunk.Act, 1)
-		w.pb.PB = p.Backward()
+		w.pb.PB, temp = p.Backward(), 1
+		if net := p.Network(); net != nil {
+			logits = softrl.NetworkQ{Net: net}
+		} else {
+			logits = newNet(m.Env, append(p.Net.Trunk.Layers, p.Net.Heads[0]), p.Net.Trunk.Act)
+		}
 	}
-	w.actor.temp = n.temp
-	w.actor.uq = softrl.UniqueQ{QFunction: n, StateDim: w.spec.StateDim}
+	w.actor.temp = temp
+	w.actor.uq = softrl.UniqueQ{QFunction: logits, StateDim: w.spec.StateDim}
 	return w
 }
 

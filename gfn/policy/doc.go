@@ -18,6 +18,12 @@
 // inside the training algorithms' steps, which switch it on with the
 // iteration's random source.
 //
+// A Network that describes itself (gfn.Describer, its settings beginning
+// with its name) and whose package registers a builder (RegisterNetwork) can
+// be rebuilt by name (NewNetwork), as environments are by gfn.NewEnv: this
+// is how a model file (package gfn/model) holds a policy or a Q-network
+// whose network is not the MLP.
+//
 // Actor is the policy as a gfn.Actor: one batched forward pass per step over
 // the trajectories still running, with ε-uniform and temperature
 // exploration. Sampler runs it through gfn.Sampler and, in Rollout, keeps the

@@ -8,37 +8,48 @@ import (
 	"github.com/gogfn/gogfn/gfn/train"
 
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/gfn/policy"
 	"github.com/gogfn/gogfn/internal/modelfile"
 )
 
 var _ train.ModelWriter = (*DQN)(nil)
 
-// WriteModel writes the trained Q-network to w as a model file (package
+// WriteModel writes the trained Q-function to w as a model file (package
 // gfn/model reads it): the environment's settings, the network's
-// architecture and weights, λ, the model's log Z (LogZ) and provenance. The
+// architecture (the QNet's widths and activation, or a NetworkQ's
+// network settings, policy.DescribeNetwork) and weights (a NetworkQ's
+// ForwardParams), λ, the model's log Z (LogZ) and provenance. The
 // train.Trainer calls it (Trainer.SaveModel) with the run's settings,
 // counters and seed as provenance.
 //
-// It returns an error before Init, or if Q is not a *QNet (a QTable or a
+// It returns an error before Init, or if Q is neither a *QNet nor a
+// NetworkQ of a registered network that describes itself (a QTable or a
 // Q-function of your own has no architecture the file can describe).
 func (s *DQN) WriteModel(w io.Writer, provenance []gfn.Setting) error {
 	if !s.ready {
 		return errors.New("softrl: WriteModel before Init")
 	}
-	q, ok := s.Q.(*QNet)
-	if !ok {
-		return fmt.Errorf("softrl: a model file holds a *QNet, not a %T", s.Q)
-	}
 	backward := "uniform"
 	if s.Backward != nil {
 		backward = fmt.Sprintf("%T", s.Backward)
 	}
-	weights, err := modelfile.Weights(q.Params())
-	if err != nil {
+	f := modelfile.File{Env: gfn.Describe(s.env), Kind: modelfile.KindQNet, Backward: backward,
+		Lambda: s.lambda, LogZ: s.LogZ(), Provenance: provenance}
+	switch q := s.Q.(type) {
+	case *QNet:
+		f.Hidden, f.Act = modelfile.Hidden(q.Net), q.Net.Act
+	case NetworkQ:
+		net, err := policy.DescribeNetwork(q.Net)
+		if err != nil {
+			return fmt.Errorf("softrl: a model file cannot hold the Q-network: %w", err)
+		}
+		f.Network = net
+	default:
+		return fmt.Errorf("softrl: a model file holds a *QNet or a NetworkQ, not a %T", s.Q)
+	}
+	var err error
+	if f.Params, err = modelfile.Weights(s.Q.Params()); err != nil {
 		return err
 	}
-	f := modelfile.File{Env: gfn.Describe(s.env), Kind: modelfile.KindQNet, Hidden: modelfile.Hidden(q.Net),
-		Act: q.Net.Act, Backward: backward, Lambda: s.lambda, LogZ: s.LogZ(),
-		Provenance: provenance, Params: weights}
 	return f.Write(w)
 }

@@ -4,14 +4,18 @@
 // algorithms that write it and the package that builds models from it do not
 // import each other.
 //
-// Format, version 1. Integers are little-endian 64-bit (internal/wire);
+// Format, version 2. Integers are little-endian 64-bit (internal/wire);
 // strings, lists and byte sections are a length followed by their contents.
 //
 //	magic "GFNM", version (uint32)
 //	environment settings: a count, then each key and value
 //	kind: "policy" or "qnet"
-//	hidden widths: a count, then each width
-//	activation: its name ("relu", "tanh", "leakyrelu", "sigmoid")
+//	network settings: a count, then each key and value; none for the MLP,
+//	    else the registered network's own (policy.DescribeNetwork),
+//	    beginning with its name
+//	hidden widths: a count, then each width (none with a network)
+//	activation: its name ("relu", "tanh", "leakyrelu", "sigmoid"; "" with
+//	    a network)
 //	backward policy: "uniform", "tied", "separate", or the Go type of a
 //	    fixed P_B that the file does not hold
 //	flow head: 0 or 1
@@ -20,6 +24,9 @@
 //	provenance: a count, then each key and value
 //	weights: a byte section in nn.WriteParams's format (checksummed itself)
 //	CRC-32 (IEEE, uint32) of every byte above
+//
+// Version 1, which Decode still reads, is version 2 without the network
+// settings: its models are all MLPs.
 package modelfile
 
 import (
@@ -50,7 +57,7 @@ const (
 // much memory.
 const (
 	Magic       = "GFNM"
-	Version     = 1
+	Version     = 2       // the version Encode writes; Decode reads 1 and 2
 	MaxBytes    = 1 << 34 // a file
 	MaxSettings = 1 << 12 // settings in a list
 	MaxString   = 1 << 16 // a key or value
@@ -62,8 +69,9 @@ const (
 type File struct {
 	Env        []gfn.Setting // the environment's settings (gfn.Describe)
 	Kind       string        // KindPolicy or KindQNet
-	Hidden     []int         // hidden widths
-	Act        nn.Activation // activation between layers
+	Network    []gfn.Setting // a registered network's settings, name first; nil for the MLP
+	Hidden     []int         // hidden widths of the MLP (nil with a network)
+	Act        nn.Activation // activation between the MLP's layers (ignored with a network)
 	Backward   string        // "uniform", "tied", "separate", or a fixed P_B's type
 	Flow       bool          // a log-flow head (policies)
 	Lambda     float64       // λ of a Q-network (0 for a policy)
@@ -77,8 +85,13 @@ func (f *File) Encode() []byte {
 	e := binary.LittleEndian.AppendUint32([]byte(Magic), Version)
 	e = appendSettings(e, f.Env)
 	e = wire.AppendString(e, f.Kind)
+	e = appendSettings(e, f.Network)
 	e = wire.AppendInts(e, f.Hidden)
-	e = wire.AppendString(e, f.Act.String())
+	act := f.Act.String()
+	if len(f.Network) > 0 {
+		act = ""
+	}
+	e = wire.AppendString(e, act)
 	e = wire.AppendString(e, f.Backward)
 	flow := 0
 	if f.Flow {
@@ -100,18 +113,22 @@ func appendSettings(e []byte, ss []gfn.Setting) []byte {
 	return e
 }
 
-// Decode decodes and validates a model file: its magic, version and
-// checksum, every length against the bytes that remain, and every value of
-// the architecture (a known kind and activation, 1 to 64 hidden widths in
-// [1, 65536], a finite positive λ for a Q-network, a log Z that is finite or
-// NaN). It returns an error naming the first problem. The weights are
-// checked by the reader that builds the model (nn.ReadParams).
+// Decode decodes and validates a model file of version 1 or 2: its magic,
+// version and checksum, every length against the bytes that remain, and
+// every value of the architecture (a known kind; for the MLP, a known
+// activation and 1 to 64 hidden widths in [1, 65536]; with a network, no
+// widths, no activation and no separate backward network; a finite positive
+// λ for a Q-network, a log Z that is finite or NaN). It returns an error
+// naming the first problem. The network's settings are checked by its
+// builder (policy.NewNetwork), and the weights by the reader that builds the
+// model (nn.ReadParams).
 func Decode(data []byte) (*File, error) {
 	if len(data) < 12 || string(data[:4]) != Magic {
 		return nil, errors.New("not a model file (no GFNM magic)")
 	}
-	if v := binary.LittleEndian.Uint32(data[4:]); v != Version {
-		return nil, fmt.Errorf("model file version %d, this program reads version %d", v, Version)
+	v := binary.LittleEndian.Uint32(data[4:])
+	if v != 1 && v != Version {
+		return nil, fmt.Errorf("model file version %d, this program reads versions 1 to %d", v, Version)
 	}
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
@@ -120,6 +137,9 @@ func Decode(data []byte) (*File, error) {
 	d := wire.NewDecoder(body[8:])
 	f := &File{Env: readSettings(d)}
 	f.Kind = d.String(MaxString)
+	if v >= 2 {
+		f.Network = readSettings(d)
+	}
 	f.Hidden = d.Ints(nil, MaxLayers)
 	act := d.String(MaxString)
 	f.Backward = d.String(MaxString)
@@ -130,14 +150,21 @@ func Decode(data []byte) (*File, error) {
 	if err := d.Done(); err != nil {
 		return nil, fmt.Errorf("model file: %v", err)
 	}
-	var ok bool
-	if f.Act, ok = parseActivation(act); !ok {
-		return nil, fmt.Errorf("model file: unknown activation %q", act)
+	if len(f.Network) > 0 {
+		if err := checkNetwork(f, act); err != nil {
+			return nil, err
+		}
+	} else {
+		f.Network = nil
+		var ok bool
+		if f.Act, ok = parseActivation(act); !ok {
+			return nil, fmt.Errorf("model file: unknown activation %q", act)
+		}
 	}
 	switch {
 	case f.Kind != KindPolicy && f.Kind != KindQNet:
 		return nil, fmt.Errorf("model file: unknown model kind %q (want %q or %q)", f.Kind, KindPolicy, KindQNet)
-	case len(f.Hidden) == 0:
+	case len(f.Hidden) == 0 && len(f.Network) == 0:
 		return nil, errors.New("model file: no hidden layer")
 	case flow != 0 && flow != 1:
 		return nil, fmt.Errorf("model file: flow head flag %d", flow)
@@ -155,6 +182,21 @@ func Decode(data []byte) (*File, error) {
 		}
 	}
 	return f, nil
+}
+
+// checkNetwork returns an error if f, a model with a network, has the
+// MLP's fields (act is its activation's name).
+func checkNetwork(f *File, act string) error {
+	name, _ := gfn.Lookup(f.Network, "name")
+	switch {
+	case len(f.Hidden) > 0:
+		return fmt.Errorf("model file: a network (%q) with hidden widths %v", name, f.Hidden)
+	case act != "":
+		return fmt.Errorf("model file: a network (%q) with activation %q", name, act)
+	case f.Backward == "separate":
+		return fmt.Errorf("model file: a network (%q) with a separate backward network", name)
+	}
+	return nil
 }
 
 func readSettings(d *wire.Decoder) []gfn.Setting {

@@ -1,0 +1,4 @@
+package bitseq
+
+// TransformerParams exposes transformerParams to the tests.
+var TransformerParams = transformerParams

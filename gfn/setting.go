@@ -2,6 +2,7 @@ package gfn
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -35,4 +36,35 @@ func Describe(env Env) []Setting {
 		{"exit", strconv.FormatBool(s.Exit)},
 		{"tree", strconv.FormatBool(s.Tree)},
 	}
+}
+
+// SettingValues returns the values of keys in settings, in the order of
+// keys, for a builder that reads settings back (an environment's
+// FromSettings, a network's builder). keys[0] must be "name", and its value
+// must be name. It returns an error naming the first key that is unknown,
+// given twice or missing, or the wrong name. It panics if keys[0] is not
+// "name".
+func SettingValues(settings []Setting, name string, keys ...string) ([]string, error) {
+	if len(keys) == 0 || keys[0] != "name" {
+		panic("gfn: SettingValues without \"name\" as the first key")
+	}
+	vals := make([]string, len(keys))
+	seen := make([]bool, len(keys))
+	for _, s := range settings {
+		i := slices.Index(keys, s.Key)
+		switch {
+		case i < 0:
+			return nil, fmt.Errorf("unknown setting %q", s.Key)
+		case seen[i]:
+			return nil, fmt.Errorf("setting %q given twice", s.Key)
+		}
+		seen[i], vals[i] = true, s.Value
+	}
+	if i := slices.Index(seen, false); i >= 0 {
+		return nil, fmt.Errorf("setting %q is missing", keys[i])
+	}
+	if vals[0] != name {
+		return nil, fmt.Errorf("name is %q, want %q", vals[0], name)
+	}
+	return vals, nil
 }

@@ -2,7 +2,6 @@ package bitseq
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/gogfn/gogfn/gfn"
@@ -26,9 +25,9 @@ func init() {
 // the TLM code's fixed seed, any other is a run seed.
 func FromSettings(settings []gfn.Setting) (gfn.Env, error) {
 	keys := []string{"name", "n", "k", "modes", "beta", "mode_seed", "threshold"}
-	vals, err := settingValues(settings, keys, "bitseq")
+	vals, err := gfn.SettingValues(settings, "bitseq", keys...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bitseq: %w", err)
 	}
 	var c Config
 	var errs [6]error
@@ -52,31 +51,6 @@ func FromSettings(settings []gfn.Setting) (gfn.Env, error) {
 		c.RunSeed, c.Seed = true, uint32(seed)
 	}
 	return New(c)
-}
-
-// settingValues returns the values of the keys in settings, each of which
-// must appear exactly once, with no other key; keys[0] is "name" and its
-// value must be name.
-func settingValues(settings []gfn.Setting, keys []string, name string) ([]string, error) {
-	vals := make([]string, len(keys))
-	seen := make([]bool, len(keys))
-	for _, s := range settings {
-		i := slices.Index(keys, s.Key)
-		switch {
-		case i < 0:
-			return nil, fmt.Errorf("bitseq: unknown setting %q", s.Key)
-		case seen[i]:
-			return nil, fmt.Errorf("bitseq: setting %q given twice", s.Key)
-		}
-		seen[i], vals[i] = true, s.Value
-	}
-	if i := slices.Index(seen, false); i >= 0 {
-		return nil, fmt.Errorf("bitseq: setting %q is missing", keys[i])
-	}
-	if vals[0] != name {
-		return nil, fmt.Errorf("bitseq: name is %q, want %q", vals[0], name)
-	}
-	return vals, nil
 }
 
 // notNumbers returns an error naming the first key whose value did not

@@ -64,9 +64,9 @@ func TransformerFromSettings(env gfn.Env, settings []gfn.Setting, rng *rand.Rand
 	}
 	e := b.base()
 	keys := []string{"name", "dim", "heads", "ff", "layers", "dropout", "eps"}
-	vals, err := settingValues(settings, keys, TransformerName)
+	vals, err := gfn.SettingValues(settings, TransformerName, keys...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bitseq: %w", err)
 	}
 	var c nn.TransformerConfig
 	var errs [6]error

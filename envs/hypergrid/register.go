@@ -31,23 +31,9 @@ const (
 // int, R0 > 0 and R1, R2 ≥ 0 finite).
 func FromSettings(settings []gfn.Setting) (gfn.Env, error) {
 	keys := []string{"name", "ndim", "height", "r0", "r1", "r2"}
-	vals := make([]string, len(keys))
-	seen := make([]bool, len(keys))
-	for _, s := range settings {
-		i := slices.Index(keys, s.Key)
-		switch {
-		case i < 0:
-			return nil, fmt.Errorf("hypergrid: unknown setting %q", s.Key)
-		case seen[i]:
-			return nil, fmt.Errorf("hypergrid: setting %q given twice", s.Key)
-		}
-		seen[i], vals[i] = true, s.Value
-	}
-	if i := slices.Index(seen, false); i >= 0 {
-		return nil, fmt.Errorf("hypergrid: setting %q is missing", keys[i])
-	}
-	if vals[0] != "hypergrid" {
-		return nil, fmt.Errorf("hypergrid: name is %q", vals[0])
+	vals, err := gfn.SettingValues(settings, "hypergrid", keys...)
+	if err != nil {
+		return nil, fmt.Errorf("hypergrid: %w", err)
 	}
 	d, errD := strconv.Atoi(vals[1])
 	h, errH := strconv.Atoi(vals[2])

@@ -76,12 +76,13 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 			// Full-width panels of an untransposed B are read in place,
 			// ldb apart: their rows are already contiguous, and for the
 			// short products of small batches the copy would cost as
-			// much as the arithmetic. Only the ragged last panel and
-			// transposed B are packed.
+			// much as the arithmetic. A masked kernel reads the ragged
+			// last panel in place too; otherwise it is packed, as is a
+			// transposed B.
 			direct := !p.tB
 			if !direct {
 				packB(buf.b, p.tB, p.b, p.ldb, pc, kb, jc, nb, nr)
-			} else if rem := nb % nr; rem != 0 {
+			} else if rem := nb % nr; rem != 0 && !kr.masked {
 				packB(buf.b[(nb-rem)*kb:], false, p.b, p.ldb, pc, kb, jc+nb-rem, rem, nr)
 			}
 			for ic := i0; ic < i1; ic += mc {
@@ -102,9 +103,9 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 				for jr := 0; jr < nb; jr += nr {
 					bp, ldb := buf.b[jr*kb:jr*kb+nr*kb], nr
 					cols := min(nr, nb-jr)
-					if direct && cols == nr {
+					if direct && (cols == nr || kr.masked) {
 						off := pc*p.ldb + jc + jr
-						bp, ldb = p.b[off:off+(kb-1)*p.ldb+nr], p.ldb
+						bp, ldb = p.b[off:off+(kb-1)*p.ldb+cols], p.ldb
 					}
 					for ir := 0; ir < mb; ir += mr {
 						ap, lda := buf.a[ir*kb:ir*kb+mr*kb], mr
@@ -115,7 +116,7 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 						}
 						off := (ic+ir)*p.ldc + jc + jr
 						if kr.masked || rows == mr && cols == nr {
-							kr.micro(kb, ap, lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
+							kr.tile(kb, ap, lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
 							continue
 						}
 						clear(tile)
@@ -131,4 +132,30 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 			}
 		}
 	}
+}
+
+// tile runs the micro-kernel on a tile of rows ≤ mr rows, or, for a tile
+// of at most 3/4·mr rows and a kernel with short tiles, the fewest short
+// tiles that cover it: on 8 rows, a 4-row tile for 3 or 4 rows, a 2-row one
+// for 1 or 2, and both for 5 or 6. Each row's sums are the same whichever
+// computes them.
+func (kr *kernel) tile(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	q := kr.mr / 4
+	if kr.short[1] == nil || rows > 3*q {
+		kr.micro(k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+		return
+	}
+	if rows > 2*q {
+		kr.short[1](k, a, lda, b, ldb, c, ldc, 2*q, cols, overwrite)
+		a, c, rows = a[2*q:], c[2*q*ldc:], rows-2*q
+	}
+	kr.short[b2i(rows > q)](k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+}
+
+// b2i returns 0 for false and 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

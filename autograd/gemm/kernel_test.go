@@ -92,3 +92,48 @@ func TestDgemmInPlace(t *testing.T) {
 		}
 	})
 }
+
+// TestShortTiles checks the short tiles of a masked kernel (kernel.short)
+// against its full tile, to the bit, on every corner they cover, with NaN
+// in the rows of A and the lanes of B that the corner does not use: those
+// must not reach C, which a ragged panel of B read in place relies on.
+func TestShortTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for kn := Portable; kn < numKernels; kn++ {
+		kr := kernels[kn]
+		if !Supported(kn) || kr.short[1] == nil {
+			continue
+		}
+		const k = 9
+		mr, nr := kr.mr, kr.nr
+		for s, short := range kr.short {
+			size := mr / 4 << s // 2 and 4 rows for the 8-row tile
+			for rows := 1; rows <= size; rows++ {
+				for cols := 1; cols <= nr; cols++ {
+					a := randPadded(rng, k, mr, mr, 0)
+					b := randPadded(rng, k, nr, nr, 0)
+					for p := 0; p < k; p++ {
+						for i := rows; i < mr; i++ {
+							a[p*mr+i] = math.NaN()
+						}
+						for j := cols; j < nr; j++ {
+							b[p*nr+j] = math.NaN()
+						}
+					}
+					for _, overwrite := range []bool{false, true} {
+						c := randPadded(rng, mr, nr, nr, 0)
+						full, got := append([]float64(nil), c...), append([]float64(nil), c...)
+						kr.micro(k, a, mr, b, nr, full, nr, rows, cols, overwrite)
+						short(k, a, mr, b, nr, got, nr, rows, cols, overwrite)
+						for i := range got {
+							if math.Float64bits(got[i]) != math.Float64bits(full[i]) || math.IsNaN(got[i]) {
+								t.Fatalf("%v %d-row tile, rows=%d cols=%d overwrite=%v: C[%d,%d] = %v, full tile %v",
+									kn, size, rows, cols, overwrite, i/nr, i%nr, got[i], full[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -86,7 +86,7 @@ func microAVX2(k int, a []float64, lda int, b []float64, ldb int, c []float64, l
 // fills it and the kernel measured up to 2× slower per flop on this machine.
 var (
 	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, masked: true, micro: microAVX512, dot: dotAVX512,
-		short: [2]microFunc{microAVX512r2, microAVX512r4},
+		short:  [2]microFunc{microAVX512r2, microAVX512r4},
 		narrow: &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, masked: true, micro: microAVX512n}}
 	archAVX2 = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
 )

@@ -27,7 +27,10 @@
 //
 //   - AVX512: an 8×24 tile in 24 zmm registers, an 8×8 tile for products
 //     of at most 8 columns, and the 4×4 dot-product tile (amd64, AVX-512 F,
-//     DQ, VL). Ragged edges are written in place through opmasks.
+//     DQ, VL). Ragged edges are read and written in place through opmasks,
+//     so even the last, narrower panel of an untransposed B is not packed,
+//     and the last rows of a product run on 4- or 2-row versions of the
+//     tile (the same sums), which matters when a batch has a few rows.
 //   - AVX2: a 6×8 tile in 12 ymm registers (amd64, AVX2 and FMA).
 //   - Portable: a 4×4 tile in plain Go, for every other CPU and architecture.
 //

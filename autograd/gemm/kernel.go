@@ -50,6 +50,10 @@ type kernel struct {
 	// the same sums as micro for those rows, from the same panels: the
 	// last row panel of a product takes the smallest that covers it.
 	short [2]microFunc
+	// rowA, if set, is micro reading an untransposed A in place (row r of
+	// the tile at a[r·lda:], its k values consecutive) instead of a packed
+	// panel: the same sums, without packing A. It runs on full tiles.
+	rowA microFunc
 	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
 	dot dotTile
 	// narrow, if not nil, replaces this kernel for products with at most

@@ -137,3 +137,42 @@ func TestShortTiles(t *testing.T) {
 		}
 	}
 }
+
+// TestRowATiles checks the rowA tiles of the masked kernels (kernel.rowA),
+// which read an untransposed A in place, against the tile on the packed
+// panel of the same block, to the bit, with NaN in the padding of A's rows.
+func TestRowATiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for kn := Portable; kn < numKernels; kn++ {
+		if !Supported(kn) {
+			continue
+		}
+		for _, kr := range []*kernel{kernels[kn], kernels[kn].narrow} {
+			if kr == nil || kr.rowA == nil {
+				continue
+			}
+			mr, nr := kr.mr, kr.nr
+			for _, k := range []int{1, 2, 7, 16} {
+				lda := k + 3
+				a := randPadded(rng, mr, k, lda, math.NaN()) // row-major, padded rows
+				packed := make([]float64, mr*k)
+				packA(packed, false, a, lda, 1, 0, mr, 0, k, mr)
+				b := randPadded(rng, k, nr, nr, 0)
+				for cols := 1; cols <= nr; cols++ {
+					for _, overwrite := range []bool{false, true} {
+						c := randPadded(rng, mr, nr, nr, 0)
+						want, got := append([]float64(nil), c...), append([]float64(nil), c...)
+						kr.micro(k, packed, mr, b, nr, want, nr, mr, cols, overwrite)
+						kr.rowA(k, a, lda, b, nr, got, nr, mr, cols, overwrite)
+						for i := range got {
+							if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+								t.Fatalf("%v %d×%d rowA tile, k=%d cols=%d overwrite=%v: C[%d,%d] = %v, packed tile %v",
+									kn, mr, nr, k, cols, overwrite, i/nr, i%nr, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

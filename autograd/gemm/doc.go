@@ -18,7 +18,7 @@
 // arithmetic: an untransposed B is read in place (its rows are already
 // contiguous); with AVX-512 an untransposed A is read in place too, row by
 // row, by a version of the tile that addresses its eight rows from the
-// leading dimension (only the last, partial panel of rows is packed), which
+// leading dimension, with versions of 1 to 4 rows for the last ones, which
 // also makes narrow products such as a network's output head (n = 3) three
 // times faster; and A·Bᵀ, the input gradient g·Wᵀ, is computed with a 4×4
 // tile of dot products of rows, which reads both operands in place.

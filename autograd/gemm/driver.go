@@ -101,7 +101,7 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 				rowA := !p.tA && p.alpha == 1 && kr.rowA != nil
 				if !directA && !rowA {
 					packA(buf.a, p.tA, p.a, p.lda, p.alpha, ic, mb, pc, kb, mr)
-				} else if rem := mb % mr; rem != 0 {
+				} else if rem := mb % mr; rem != 0 && (directA || kr.rowShort[0] == nil) {
 					packA(buf.a[(mb-rem)*kb:], p.tA, p.a, p.lda, 1, ic+mb-rem, rem, pc, kb, mr)
 				}
 				for jr := 0; jr < nb; jr += nr {
@@ -119,9 +119,9 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 							ap, lda = p.a[off:off+(kb-1)*p.lda+mr], p.lda
 						}
 						off := (ic+ir)*p.ldc + jc + jr
-						if rowA && rows == mr {
+						if rowA && (rows == mr || kr.rowShort[0] != nil) {
 							aoff := (ic+ir)*p.lda + pc
-							kr.rowA(kb, p.a[aoff:aoff+(mr-1)*p.lda+kb], p.lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
+							kr.rowTile(kb, p.a[aoff:aoff+(rows-1)*p.lda+kb], p.lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
 							continue
 						}
 						if kr.masked || rows == mr && cols == nr {
@@ -159,6 +159,20 @@ func (kr *kernel) tile(k int, a []float64, lda int, b []float64, ldb int, c []fl
 		a, c, rows = a[2*q:], c[2*q*ldc:], rows-2*q
 	}
 	kr.short[b2i(rows > q)](k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+}
+
+// rowTile runs the rowA tile on rows = mr rows of A read in place, and on
+// fewer the rowShort tiles: one of 4 rows, then one of the rest.
+func (kr *kernel) rowTile(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	if rows == kr.mr {
+		kr.rowA(k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+		return
+	}
+	if rows > 4 {
+		kr.rowShort[3](k, a, lda, b, ldb, c, ldc, 4, cols, overwrite)
+		a, c, rows = a[4*lda:], c[4*ldc:], rows-4
+	}
+	kr.rowShort[rows-1](k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
 }
 
 // b2i returns 0 for false and 1 for true.

@@ -21,7 +21,11 @@ func main() {
 	write("kernel_avx512_amd64.s", tile("kern512", 8, 3, 8, "Z", b3, []int{27, 28}, true, false)+
 		tile("kern512r4", 4, 3, 8, "Z", b3, []int{27, 28}, true, false)+
 		tile("kern512r2", 2, 3, 8, "Z", b3, []int{27, 28}, true, false)+
-		tile("kern512a", 8, 3, 8, "Z", b3, []int{27, 28}, true, true))
+		tile("kern512a", 8, 3, 8, "Z", b3, []int{27, 28}, true, true)+
+		tile("kern512a4", 4, 3, 8, "Z", b3, []int{27, 28}, true, true)+
+		tile("kern512a3", 3, 3, 8, "Z", b3, []int{27, 28}, true, true)+
+		tile("kern512a2", 2, 3, 8, "Z", b3, []int{27, 28}, true, true)+
+		tile("kern512a1", 1, 3, 8, "Z", b3, []int{27, 28}, true, true))
 	write("kernel_avx512n_amd64.s", tile("kern512n", 8, 1, 8, "Z", b1, []int{25, 26, 27, 28}, true, false)+
 		tile("kern512na", 8, 1, 8, "Z", b1, []int{25, 26, 27, 28}, true, true))
 	write("kernel_avx2_amd64.s", tile("kern256", 6, 2, 4, "Y", []int{12, 13}, []int{14, 15}, false, false))

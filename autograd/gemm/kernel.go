@@ -54,6 +54,9 @@ type kernel struct {
 	// the tile at a[r·lda:], its k values consecutive) instead of a packed
 	// panel: the same sums, without packing A. It runs on full tiles.
 	rowA microFunc
+	// rowShort, if set, are rowA tiles of 1, 2, 3 and 4 rows: the last
+	// rows of an untransposed A are read in place too (see rowTile).
+	rowShort [4]microFunc
 	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
 	dot dotTile
 	// narrow, if not nil, replaces this kernel for products with at most

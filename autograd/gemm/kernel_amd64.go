@@ -35,6 +35,22 @@ func kern512r2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc 
 //go:noescape
 func kern512a(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
+// kern512a1 … kern512a4 are kern512a on 1 to 4 rows, for the last rows of
+// a product, which they read in place too: together they cover any number
+// of rows below 8 with the same sums.
+//
+//go:noescape
+func kern512a1(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512a2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512a3(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512a4(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
 //go:noescape
 func kern512na(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
@@ -77,6 +93,22 @@ func microAVX512a(k int, a []float64, lda int, b []float64, ldb int, c []float64
 	kern512a(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
 
+func microAVX512a1(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a1(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a2(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a2(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a3(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a3(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a4(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
 func microAVX512na(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
 	kern512na(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
@@ -105,6 +137,7 @@ func microAVX2(k int, a []float64, lda int, b []float64, ldb int, c []float64, l
 var (
 	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, masked: true, micro: microAVX512, dot: dotAVX512,
 		short: [2]microFunc{microAVX512r2, microAVX512r4}, rowA: microAVX512a,
-		narrow: &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, masked: true, micro: microAVX512n, rowA: microAVX512na}}
+		rowShort: [4]microFunc{microAVX512a1, microAVX512a2, microAVX512a3, microAVX512a4},
+		narrow:   &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, masked: true, micro: microAVX512n, rowA: microAVX512na}}
 	archAVX2 = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
 )

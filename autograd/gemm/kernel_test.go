@@ -138,9 +138,11 @@ func TestShortTiles(t *testing.T) {
 	}
 }
 
-// TestRowATiles checks the rowA tiles of the masked kernels (kernel.rowA),
-// which read an untransposed A in place, against the tile on the packed
-// panel of the same block, to the bit, with NaN in the padding of A's rows.
+// TestRowATiles checks the rowA tiles of the masked kernels (kernel.rowA,
+// and rowShort through rowTile for fewer rows), which read an untransposed
+// A in place, against the tile on the packed panel of the same block, to
+// the bit, with NaN in the padding of A's rows; A holds exactly the rows
+// of the tile, so a tile that read past them would fault or see NaN.
 func TestRowATiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for kn := Portable; kn < numKernels; kn++ {
@@ -153,21 +155,27 @@ func TestRowATiles(t *testing.T) {
 			}
 			mr, nr := kr.mr, kr.nr
 			for _, k := range []int{1, 2, 7, 16} {
-				lda := k + 3
-				a := randPadded(rng, mr, k, lda, math.NaN()) // row-major, padded rows
-				packed := make([]float64, mr*k)
-				packA(packed, false, a, lda, 1, 0, mr, 0, k, mr)
-				b := randPadded(rng, k, nr, nr, 0)
-				for cols := 1; cols <= nr; cols++ {
-					for _, overwrite := range []bool{false, true} {
-						c := randPadded(rng, mr, nr, nr, 0)
-						want, got := append([]float64(nil), c...), append([]float64(nil), c...)
-						kr.micro(k, packed, mr, b, nr, want, nr, mr, cols, overwrite)
-						kr.rowA(k, a, lda, b, nr, got, nr, mr, cols, overwrite)
-						for i := range got {
-							if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-								t.Fatalf("%v %d×%d rowA tile, k=%d cols=%d overwrite=%v: C[%d,%d] = %v, packed tile %v",
-									kn, mr, nr, k, cols, overwrite, i/nr, i%nr, got[i], want[i])
+				for rows := 1; rows <= mr; rows++ {
+					if rows < mr && kr.rowShort[0] == nil {
+						break
+					}
+					lda := k + 3
+					a := randPadded(rng, rows, k, lda, math.NaN()) // row-major, padded rows
+					a = a[:(rows-1)*lda+k]
+					packed := make([]float64, mr*k)
+					packA(packed, false, a, lda, 1, 0, rows, 0, k, mr)
+					b := randPadded(rng, k, nr, nr, 0)
+					for cols := 1; cols <= nr; cols++ {
+						for _, overwrite := range []bool{false, true} {
+							c := randPadded(rng, mr, nr, nr, 0)
+							want, got := append([]float64(nil), c...), append([]float64(nil), c...)
+							kr.micro(k, packed, mr, b, nr, want, nr, rows, cols, overwrite)
+							kr.rowTile(k, a, lda, b, nr, got, nr, rows, cols, overwrite)
+							for i := range got {
+								if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+									t.Fatalf("%v %d×%d rowA tile, k=%d rows=%d cols=%d overwrite=%v: C[%d,%d] = %v, packed tile %v",
+										kn, mr, nr, k, rows, cols, overwrite, i/nr, i%nr, got[i], want[i])
+								}
 							}
 						}
 					}

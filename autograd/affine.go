@@ -11,12 +11,20 @@ import "github.com/gogfn/gogfn/autograd/gemm"
 // weights can be back-propagated together (see Tape.Backward).
 //
 // It panics with ErrShape if the inner dimensions differ or b is not [1×n].
-func (t *Tape) Affine(x, w, b *Node) *Node {
+func (t *Tape) Affine(x, w, b *Node) *Node { return t.affine("Affine", opAffine, x, w, b) }
+
+// affine records x·w + b, then the ReLU for op = opAffineReLU.
+func (t *Tape) affine(name string, op uint8, x, w, b *Node) *Node {
 	t.check(x, w, b)
-	m, k, n := affineDims("Affine", x, w, b)
-	out := t.layerNode(opAffine, m, n, x, w, b)
-	affineForward(data(out.Value), data(x.Value), data(w.Value), data(b.Value), m, k, n)
+	m, k, n := affineDims(name, x, w, b)
+	out := t.layerNode(op, m, n, x, w, b)
+	ov := data(out.Value)
+	affineForward(ov, data(x.Value), data(w.Value), data(b.Value), m, k, n)
 	out.back = affineBack
+	if op == opAffineReLU {
+		elt.reluFwd(ov, ov)
+		out.back = affineReLUBack
+	}
 	return out
 }
 

@@ -10,16 +10,7 @@ import "fmt"
 // with other layers of the same weights (see Tape.Backward).
 //
 // It panics with ErrShape if the inner dimensions differ or b is not [1×n].
-func (t *Tape) AffineReLU(x, w, b *Node) *Node {
-	t.check(x, w, b)
-	m, k, n := affineDims("AffineReLU", x, w, b)
-	out := t.layerNode(opAffineReLU, m, n, x, w, b)
-	ov := data(out.Value)
-	affineForward(ov, data(x.Value), data(w.Value), data(b.Value), m, k, n)
-	elt.reluFwd(ov, ov)
-	out.back = affineReLUBack
-	return out
-}
+func (t *Tape) AffineReLU(x, w, b *Node) *Node { return t.affine("AffineReLU", opAffineReLU, x, w, b) }
 
 // affineReLUBack: ∂z = ∂out where out > 0, then Affine's backward pass.
 func affineReLUBack(out *Node) {

@@ -46,9 +46,10 @@ func write(name, body string) {
 //
 // A masked (AVX-512) tile also takes rows, the number of rows of C to
 // update, and masks, one opmask byte per vector of a row (lanes of C to
-// update), so ragged edge tiles write C directly. It loads B through the
-// same masks, zeroing the other lanes, so that a ragged panel of B can be
-// read in place: lanes past the panel's columns are never touched.
+// update), so ragged edge tiles write C directly. When the masks leave out
+// lanes it loads B through them, zeroing the other lanes, so that a ragged
+// panel of B can be read in place: lanes past the panel's columns are never
+// touched.
 //
 // A rowA tile (masked, at most 8 rows) reads A row-major instead, in place:
 // row r's k values are consecutive, row r+1's lda doubles further on. The
@@ -108,9 +109,9 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked, rowA
 	for i := 0; i < mr*nv; i++ {
 		w("\tVXORPD %s%d, %s%d, %s%d", reg, i, reg, i, reg, i)
 	}
-	step := func() {
+	step := func(maskB bool) {
 		for v := 0; v < nv; v++ {
-			if masked {
+			if maskB {
 				w("\tVMOVUPD.Z %d(DI), K%d, %s%d", v*vb, v+1, reg, bregs[v])
 			} else {
 				w("\tVMOVUPD %d(DI), %s%d", v*vb, reg, bregs[v])
@@ -134,18 +135,34 @@ func tile(name string, mr, nv, vw int, reg string, bregs, bc []int, masked, rowA
 		}
 		w("\tADDQ R9, DI")
 	}
-	w("\tMOVQ CX, BX")
-	w("\tSHRQ $1, BX")
-	w("\tJZ tail")
-	w("loop:")
-	step()
-	step()
-	w("\tDECQ BX")
-	w("\tJNZ loop")
-	w("tail:")
-	w("\tTESTQ $1, CX")
-	w("\tJZ store")
-	step()
+	// The k loop, unrolled twice, then the odd step. A masked tile whose
+	// masks leave out lanes of B (a ragged panel) runs a second copy that
+	// loads B through them: masked loads are slower on full panels.
+	loop := func(maskB bool, sfx string) {
+		w("\tMOVQ CX, BX")
+		w("\tSHRQ $1, BX")
+		w("\tJZ tail%s", sfx)
+		w("loop%s:", sfx)
+		step(maskB)
+		step(maskB)
+		w("\tDECQ BX")
+		w("\tJNZ loop%s", sfx)
+		w("tail%s:", sfx)
+		w("\tTESTQ $1, CX")
+		w("\tJZ store")
+		step(maskB)
+	}
+	if masked {
+		w("\tMOVQ masks+64(FP), R13")
+		w("\tCMPQ R13, $0x%x", uint64(1)<<(8*nv)-1)
+		w("\tJCS ragged")
+		loop(false, "")
+		w("\tJMP store")
+		w("ragged:")
+		loop(true, "m")
+	} else {
+		loop(false, "")
+	}
 	w("store:")
 	if !masked {
 		for r := 0; r < mr; r++ {

@@ -47,11 +47,18 @@ func (t *Tape) EmbedReLU(w, b *Node, idx []int, k int) *Node {
 	out.ints = append(out.ints[:0], idx...)
 	out.s0 = float64(k)
 	wv, bv, ov := data(w.Value), data(b.Value), data(out.Value)
-	clear(ov)
+	row := func(j int) []float64 { return wv[j*n : j*n+n] }
 	for i := 0; i < m; i++ {
-		dst := ov[i*n : i*n+n]
-		for _, j := range idx[i*k : i*k+k] {
-			addTo(dst, dst, wv[j*n:j*n+n])
+		// Embed sums from zero, 0 + w[j₀] + …; starting from w[j₀] changes
+		// at most the sign of a zero, which the ReLU erases.
+		dst, ix := ov[i*n:i*n+n], idx[i*k:i*k+k]
+		if k == 1 {
+			addTo(dst, row(ix[0]), bv)
+			continue
+		}
+		addTo(dst, row(ix[0]), row(ix[1]))
+		for _, j := range ix[2:] {
+			addTo(dst, dst, row(j))
 		}
 		addTo(dst, dst, bv)
 	}

@@ -7,16 +7,24 @@ import "github.com/gogfn/gogfn/autograd/gemm"
 // with one node instead of two, so a recorded step holds less memory: the
 // same value and parameter gradients to the bit, and the same gradient of x
 // when n is a multiple of 8 (otherwise its sums over n are grouped
-// differently, for speed, and agree to rounding).
+// differently, for speed, and agree to rounding). Affine layers of the same
+// weights can be back-propagated together (see Tape.Backward).
 //
 // It panics with ErrShape if the inner dimensions differ or b is not [1×n].
-func (t *Tape) Affine(x, w, b *Node) *Node {
+func (t *Tape) Affine(x, w, b *Node) *Node { return t.affine("Affine", opAffine, x, w, b) }
+
+// affine records x·w + b, then the ReLU for op = opAffineReLU.
+func (t *Tape) affine(name string, op uint8, x, w, b *Node) *Node {
 	t.check(x, w, b)
-	m, k, n := affineDims("Affine", x, w, b)
-	out := t.node(m, n, gradOf(x, w, b), nil)
-	out.args = append(out.args[:0], x, w, b)
-	affineForward(data(out.Value), data(x.Value), data(w.Value), data(b.Value), m, k, n)
+	m, k, n := affineDims(name, x, w, b)
+	out := t.layerNode(op, m, n, x, w, b)
+	ov := data(out.Value)
+	affineForward(ov, data(x.Value), data(w.Value), data(b.Value), m, k, n)
 	out.back = affineBack
+	if op == opAffineReLU {
+		elt.reluFwd(ov, ov)
+		out.back = affineReLUBack
+	}
 	return out
 }
 
@@ -72,26 +80,34 @@ func affineForward(o, x, w, b []float64, m, k, n int) {
 // not be a node.
 func affineBackward(g, xv, xg []float64, w, b *Node, m, k, n int) {
 	if xg != nil {
-		wv := data(w.Value)
-		if n8 := n &^ 7; n8 != n && n8 >= 32 {
-			// gemm computes g·wᵀ as dot products of rows, eight terms at a
-			// time, and the ragged end of each one element by element:
-			// with n = 274 (a Transformer's output head) that runs at a
-			// third of the speed. Split the sum in two instead.
-			gemm.Dgemm(false, true, m, k, n8, 1, g, n, wv, n, 1, xg, k)
-			gemm.Dgemm(false, true, m, k, n-n8, 1, g[n8:], n, wv[n8:], n, 1, xg, k)
-		} else {
-			gemm.Dgemm(false, true, m, k, n, 1, g, n, wv, n, 1, xg, k)
-		}
+		inputGrad(xg, g, data(w.Value), m, k, n, 1)
 	}
 	if w.Grad != nil {
 		gemm.Dgemm(true, false, k, n, m, 1, xv, k, g, n, 1, data(w.Grad), n)
 	}
 	if b.Grad != nil {
-		bg := data(b.Grad)[:n]
-		for i := 0; i < m; i++ {
-			accumulate(bg, g[i*n:i*n+n], 1)
-		}
+		biasGrad(data(b.Grad)[:n], g, m, n)
+	}
+}
+
+// inputGrad sets xg [m×k] to g·wᵀ + beta·xg for g [m×n] and w [k×n].
+func inputGrad(xg, g, wv []float64, m, k, n int, beta float64) {
+	if n8 := n &^ 7; n8 != n && n8 >= 32 {
+		// gemm computes g·wᵀ as dot products of rows, eight terms at a
+		// time, and the ragged end of each one element by element: with
+		// n = 274 (a Transformer's output head) that runs at a third of
+		// the speed. Split the sum in two instead.
+		gemm.Dgemm(false, true, m, k, n8, 1, g, n, wv, n, beta, xg, k)
+		gemm.Dgemm(false, true, m, k, n-n8, 1, g[n8:], n, wv[n8:], n, 1, xg, k)
+		return
+	}
+	gemm.Dgemm(false, true, m, k, n, 1, g, n, wv, n, beta, xg, k)
+}
+
+// biasGrad adds the m rows of g [m×n] into bg [n], one after the other.
+func biasGrad(bg, g []float64, m, n int) {
+	for i := 0; i < m; i++ {
+		accumulate(bg, g[i*n:i*n+n], 1)
 	}
 }
 

@@ -39,6 +39,15 @@
 // softmax, and the dropout masks run AVX-512 kernels with bit-identical Go
 // paths in the same way.
 //
+// The layers of an MLP are fused ops (Affine, AffineReLU, and EmbedReLU for a
+// k-hot input), one node each, with the numbers of the separate operations.
+// A sampler that records one forward pass per rollout step makes many small
+// layers of the same weights; Backward finds those that do not depend on one
+// another and back-propagates each such group with one product per gradient
+// over all its rows instead of one per layer, which is what makes a recorded
+// rollout cheap to differentiate. The weight gradients of a group then agree
+// with the one-by-one pass to rounding.
+//
 // # The tape lifecycle
 //
 // One training step is

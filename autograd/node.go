@@ -23,6 +23,8 @@ type Node struct {
 	args   []*Node      // operands of n-ary operations (ConcatCols)
 	back   func(*Node)  // accumulates n.Grad into the operands' Grad; nil for leaves
 	custom BackwardFunc // the backward function of a Custom operation
+	op     uint8        // the kind of a layer that batches its backward pass, or 0
+	level  int32        // Backward's schedule (batch.go)
 
 	// Per-op scratch, reused across Resets.
 	s0, s1  float64

@@ -294,7 +294,7 @@ func cases() []opCase {
 		cs = append(cs, opCase{name: op.name + "/same-operand", shapes: one, gen: magnitude(0.5, 2),
 			f: func(tp *tape, p []*node) *node { return f(tp, p[0], p[0]) }})
 	}
-	return append(cs, transformerCases()...)
+	return append(append(cs, transformerCases()...), layerCases()...)
 }
 
 // TestOps checks every operation, on every shape of its row, against central

@@ -15,9 +15,11 @@ import (
 // shapes repeat allocates nothing once the arena has grown to fit. The zero
 // value is an empty tape ready to use. A Tape is not safe for concurrent use.
 type Tape struct {
-	nodes []*Node // arena; nodes[:n] are live
-	n     int
-	gen   uint64
+	nodes     []*Node // arena; nodes[:n] are live
+	n         int
+	gen       uint64
+	batchable int   // nodes recorded with an op ≠ 0
+	sched     sched // Backward's level schedule (batch.go)
 }
 
 // Reset forgets every recorded node. Nodes made before Reset must not be used
@@ -26,6 +28,7 @@ type Tape struct {
 func (t *Tape) Reset() {
 	t.n = 0
 	t.gen++
+	t.batchable = 0
 }
 
 // Len returns the number of nodes recorded since the last Reset.
@@ -41,7 +44,7 @@ func (t *Tape) node(r, c int, a, b *Node) *Node {
 	n := t.nodes[t.n]
 	t.n++
 	n.gen = t.gen
-	n.a, n.b, n.back = a, b, nil
+	n.a, n.b, n.back, n.args, n.op = a, b, nil, n.args[:0], 0
 	shape(&n.val, &n.valData, r, c)
 	n.Value = &n.val
 	n.Grad = nil
@@ -104,6 +107,11 @@ func (t *Tape) StopGrad(x *Node) *Node {
 // nodes' gradients are zeroed first; parameters' gradients accumulate across
 // calls until ZeroGrad.
 //
+// Independent layers of the same weights (Affine, AffineReLU: the per-step
+// passes of a recorded rollout) are back-propagated together, with one
+// product per gradient over all their rows; their weight gradients then
+// agree with the one-by-one pass to rounding (see batch.go).
+//
 // It panics if loss is not 1×1 or does not belong to t.
 func (t *Tape) Backward(loss *Node) {
 	t.BackwardSeed(loss, 1)
@@ -134,6 +142,10 @@ func (t *Tape) BackwardSeed(loss *Node, seed float64) {
 		panic(ErrTape)
 	}
 	loss.Grad.RawMatrix().Data[0] = seed
+	if t.batchable > 1 && t.sched.plan(t, last) {
+		t.sched.run()
+		return
+	}
 	for i := last; i >= 0; i-- {
 		if n := t.nodes[i]; n.Grad != nil && n.back != nil {
 			n.back(n)

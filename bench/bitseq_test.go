@@ -78,13 +78,13 @@ func BenchmarkBitseq(b *testing.B) {
 			defer runtime.UnlockOSThread()
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := threadCPU()
+			cpu0 := processCPU()
 			for range b.N {
 				if _, err := tr.Step(); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, threadCPU()-cpu0)
+			reportCPU(b, cpu0)
 		})
 	}
 	b.Run("tb/split", func(b *testing.B) {
@@ -128,22 +128,15 @@ func BenchmarkBitseq(b *testing.B) {
 		defer runtime.UnlockOSThread()
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu0 := threadCPU()
+		cpu0 := processCPU()
 		for range b.N {
 			step()
 		}
-		reportCPU(b, threadCPU()-cpu0)
+		reportCPU(b, cpu0)
 		for i, name := range []string{"sample", "loss", "backward", "adam"} {
 			b.ReportMetric(split[i].Seconds()*1e3/float64(b.N), name+"-ms/op")
 		}
 	})
-}
-
-// reportCPU reports the thread CPU time per op, where the system gives it.
-func reportCPU(b *testing.B, cpu time.Duration) {
-	if cpu > 0 {
-		b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
-	}
 }
 
 // BenchmarkCorrelationBitseq measures the test-set Spearman correlation of

@@ -105,7 +105,9 @@ func newTBRun(b testing.TB, d, h int) *tbRun {
 // BenchmarkTrainHypergrid measures one training iteration (sample 16
 // trajectories, TB loss, backward, Adam) and reports its split: ns/op of
 // sampling (the rollout's forward passes included), loss, backward and
-// optimizer, and the mean trajectory length. The model keeps training during
+// optimizer, the mean trajectory length, the process's CPU time per
+// iteration (cpu-ms/op, see reportCPU), and the rate of the iteration's
+// matrix products (flopsPerRow) per wall-clock and per CPU second. The model keeps training during
 // the benchmark, as in a real run, after a warm-up. The ",recompute" variants
 // use onpolicy.Algorithm.Recompute (sampling includes the batched scoring pass).
 func BenchmarkTrainHypergrid(b *testing.B) {
@@ -125,14 +127,39 @@ func benchTrain(b *testing.B, r *tbRun, recompute bool) {
 	var m int
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		m += r.step(&split, recompute)
 	}
+	cpu := processCPU() - cpu0
 	n := float64(b.N)
 	for i, name := range []string{"sample", "loss", "backward", "adam"} {
 		b.ReportMetric(float64(split[i].Nanoseconds())/n, name+"-ns/op")
 	}
 	b.ReportMetric(float64(m)/n/16, "transitions/traj")
+	flops := 3 * float64(m) * flopsPerRow(r.alg.Trained())
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	if cpu > 0 {
+		b.ReportMetric(cpu.Seconds()*1e3/n, "cpu-ms/op")
+		b.ReportMetric(flops/cpu.Seconds()/1e9, "cpu-GFLOP/s")
+	}
+}
+
+// flopsPerRow returns the flops of the matrix products of one forward pass
+// of p's network on one state: 2·in·out per layer, except a first layer
+// that gathers rows of its weights (a one-hot input). A training iteration
+// does three times this per transition: the forward pass that samples it,
+// and the two products of each layer's backward pass (weight and input
+// gradients; the first layer's is a scatter).
+func flopsPerRow(p *policy.Policy) float64 {
+	var f float64
+	for i, l := range append(p.Net.Trunk.Layers, p.Net.Heads...) {
+		if i == 0 && p.Spec.OneHot > 0 {
+			continue
+		}
+		f += 2 * float64(l.In()) * float64(l.Out())
+	}
+	return f
 }
 
 // BenchmarkTrainerStep is BenchmarkTrainHypergrid through Trainer.Step (the
@@ -186,9 +213,11 @@ func BenchmarkRollout(b *testing.B) {
 				run()
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := processCPU()
 				for i := 0; i < b.N; i++ {
 					run()
 				}
+				reportCPU(b, cpu0)
 				b.ReportMetric(float64(batch.M())/16, "transitions/traj")
 			})
 		}
@@ -246,5 +275,16 @@ func TestConvergence(t *testing.T) {
 				t.Errorf("%s: median L1 %.4f ≥ 0.05", c.name, last[2])
 			}
 		})
+	}
+}
+
+// reportCPU reports the CPU time the process used since cpu0, per op, as
+// cpu-ms/op, where the operating system reports it (Linux). On a shared
+// machine it is the figure to compare: the wall clock also counts the time
+// other processes hold the core. It counts every thread (processCPU), so the
+// part of a large product that gemm shares with its worker pool is included.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
 	}
 }

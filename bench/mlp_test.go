@@ -65,9 +65,11 @@ func BenchmarkMLPStep(b *testing.B) {
 			s.step() // size the arena and the optimizer state
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				s.step()
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }

@@ -48,7 +48,7 @@ func NewHeads(trunk []int, outs []int, act Activation, rng *rand.Rand) *Heads {
 // It panics if dst is not nil and len(dst) ≠ len(h.Heads), or if x does not
 // have the trunk's input width.
 func (h *Heads) Forward(dst []*autograd.Node, t *autograd.Tape, x *autograd.Node) []*autograd.Node {
-	return h.heads(dst, t, h.Trunk.Act.Apply(t, h.Trunk.Forward(t, x)))
+	return h.heads(dst, t, h.Trunk.forward(t, x, true))
 }
 
 // ForwardEmbed is Forward for a k-hot input given by the indices of its ones,
@@ -56,7 +56,7 @@ func (h *Heads) Forward(dst []*autograd.Node, t *autograd.Tape, x *autograd.Node
 //
 // It panics as Forward does, and as autograd.Tape.Embed does for bad indices.
 func (h *Heads) ForwardEmbed(dst []*autograd.Node, t *autograd.Tape, idx []int, k int) []*autograd.Node {
-	return h.heads(dst, t, h.Trunk.Act.Apply(t, h.Trunk.ForwardEmbed(t, idx, k)))
+	return h.heads(dst, t, h.Trunk.forwardEmbed(t, idx, k, true))
 }
 
 func (h *Heads) heads(dst []*autograd.Node, t *autograd.Tape, z *autograd.Node) []*autograd.Node {

@@ -28,10 +28,26 @@ func NewLinear(in, out int, init Init, rng *rand.Rand) *Linear {
 	return &Linear{W: autograd.NewParam(w), B: autograd.NewParam(mat.NewDense(1, out, nil))}
 }
 
-// Forward returns x·W + b.
+// Forward returns x·W + b (autograd.Tape.Affine).
 // It panics if x does not have In columns.
 func (l *Linear) Forward(t *autograd.Tape, x *autograd.Node) *autograd.Node {
-	return t.Add(t.MatMul(x, l.W), l.B)
+	return t.Affine(x, l.W, l.B)
+}
+
+// forwardAct returns act(x·W + b), in one node for ReLU.
+func (l *Linear) forwardAct(t *autograd.Tape, x *autograd.Node, act Activation) *autograd.Node {
+	if act == ReLU {
+		return t.AffineReLU(x, l.W, l.B)
+	}
+	return act.Apply(t, l.Forward(t, x))
+}
+
+// forwardEmbedAct is ForwardEmbed followed by act, in one node for ReLU.
+func (l *Linear) forwardEmbedAct(t *autograd.Tape, idx []int, k int, act Activation) *autograd.Node {
+	if act == ReLU {
+		return t.EmbedReLU(l.W, l.B, idx, k)
+	}
+	return act.Apply(t, l.ForwardEmbed(t, idx, k))
 }
 
 // ForwardEmbed returns the layer applied to a k-hot input given by the indices

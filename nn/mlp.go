@@ -73,25 +73,45 @@ func NewMLP(sizes []int, act Activation, rng *rand.Rand) *MLP {
 	return m
 }
 
-// Forward returns the MLP applied to x [B×In] → [B×Out].
+// Forward returns the MLP applied to x [B×In] → [B×Out]. With ReLU, each
+// hidden layer is one node (autograd.Tape.AffineReLU) and the last one an
+// Affine, which give the numbers of the separate operations.
 func (m *MLP) Forward(t *autograd.Tape, x *autograd.Node) *autograd.Node {
-	for i, l := range m.Layers {
-		if i > 0 {
-			x = m.Act.Apply(t, x)
-		}
-		x = l.Forward(t, x)
+	return m.forward(t, x, false)
+}
+
+// forward is Forward, with the activation after the last layer too if act.
+func (m *MLP) forward(t *autograd.Tape, x *autograd.Node, act bool) *autograd.Node {
+	last := len(m.Layers) - 1
+	for _, l := range m.Layers[:last] {
+		x = l.forwardAct(t, x, m.Act)
 	}
-	return x
+	if act {
+		return m.Layers[last].forwardAct(t, x, m.Act)
+	}
+	return m.Layers[last].Forward(t, x)
 }
 
 // ForwardEmbed is Forward for a k-hot input given by the indices of its ones,
-// k per row: the first layer gathers rows of its weights instead of multiplying.
+// k per row: the first layer gathers rows of its weights instead of multiplying
+// (with ReLU, in one node: autograd.Tape.EmbedReLU).
 func (m *MLP) ForwardEmbed(t *autograd.Tape, idx []int, k int) *autograd.Node {
-	x := m.Layers[0].ForwardEmbed(t, idx, k)
-	for _, l := range m.Layers[1:] {
-		x = l.Forward(t, m.Act.Apply(t, x))
+	return m.forwardEmbed(t, idx, k, false)
+}
+
+// forwardEmbed is ForwardEmbed, with the activation after the last layer
+// too if act.
+func (m *MLP) forwardEmbed(t *autograd.Tape, idx []int, k int, act bool) *autograd.Node {
+	first := m.Layers[0]
+	if len(m.Layers) == 1 {
+		if act {
+			return first.forwardEmbedAct(t, idx, k, m.Act)
+		}
+		return first.ForwardEmbed(t, idx, k)
 	}
-	return x
+	x := first.forwardEmbedAct(t, idx, k, m.Act)
+	rest := MLP{Layers: m.Layers[1:], Act: m.Act}
+	return rest.forward(t, x, act)
 }
 
 // Params returns the parameters of every layer, in order.

@@ -86,10 +86,23 @@ func Polyak(dst, src []*autograd.Node, tau float64) {
 	}
 	checkPairs("Polyak", dst, src)
 	for i := range dst {
-		d, s := raw(dst[i].Value), raw(src[i].Value)
-		for j := range d {
-			d[j] = (1-tau)*d[j] + tau*s[j]
-		}
+		polyakKernel(raw(dst[i].Value), raw(src[i].Value), tau)
+	}
+}
+
+// polyakFunc is the signature of the Polyak kernels: polyakGo and, on amd64,
+// the assembly kernels.
+type polyakFunc func(d, s []float64, tau float64)
+
+// polyakGo is the portable Polyak kernel: d[j] ← (1−τ)·d[j] + τ·s[j], the
+// two products and the sum each rounded (the conversions forbid a fused
+// multiply-add), as the assembly kernels compute it.
+// It panics if s is shorter than d.
+func polyakGo(d, s []float64, tau float64) {
+	s = s[:len(d)]
+	c := 1 - tau
+	for j := range d {
+		d[j] = float64(c*d[j]) + float64(tau*s[j])
 	}
 }
 

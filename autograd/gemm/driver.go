@@ -76,12 +76,15 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 			// Full-width panels of an untransposed B are read in place,
 			// ldb apart: their rows are already contiguous, and for the
 			// short products of small batches the copy would cost as
-			// much as the arithmetic. Only the ragged last panel and
-			// transposed B are packed.
+			// much as the arithmetic. A masked kernel reads the ragged
+			// last panel in place too when few row tiles share it (up to
+			// 4: measured faster for m = 16, slower for m = 256);
+			// otherwise it is packed, as is a transposed B.
 			direct := !p.tB
+			raggedDirect := kr.masked && i1-i0 <= 4*mr
 			if !direct {
 				packB(buf.b, p.tB, p.b, p.ldb, pc, kb, jc, nb, nr)
-			} else if rem := nb % nr; rem != 0 {
+			} else if rem := nb % nr; rem != 0 && !raggedDirect {
 				packB(buf.b[(nb-rem)*kb:], false, p.b, p.ldb, pc, kb, jc+nb-rem, rem, nr)
 			}
 			for ic := i0; ic < i1; ic += mc {
@@ -94,17 +97,21 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 				// stream better (measured: 3× faster for n = 5, k = 1024,
 				// and up to 20% slower for 256×1024×256).
 				directA := p.tA && p.alpha == 1 && (nb <= 4*nr || kb <= 32)
-				if !directA {
+				// An untransposed A is read in place, row-major, by a
+				// kernel that has a rowA tile; only its ragged last
+				// panel is packed.
+				rowA := !p.tA && p.alpha == 1 && kr.rowA != nil
+				if !directA && !rowA {
 					packA(buf.a, p.tA, p.a, p.lda, p.alpha, ic, mb, pc, kb, mr)
-				} else if rem := mb % mr; rem != 0 {
-					packA(buf.a[(mb-rem)*kb:], true, p.a, p.lda, 1, ic+mb-rem, rem, pc, kb, mr)
+				} else if rem := mb % mr; rem != 0 && (directA || kr.rowShort[0] == nil) {
+					packA(buf.a[(mb-rem)*kb:], p.tA, p.a, p.lda, 1, ic+mb-rem, rem, pc, kb, mr)
 				}
 				for jr := 0; jr < nb; jr += nr {
 					bp, ldb := buf.b[jr*kb:jr*kb+nr*kb], nr
 					cols := min(nr, nb-jr)
-					if direct && cols == nr {
+					if direct && (cols == nr || raggedDirect) {
 						off := pc*p.ldb + jc + jr
-						bp, ldb = p.b[off:off+(kb-1)*p.ldb+nr], p.ldb
+						bp, ldb = p.b[off:off+(kb-1)*p.ldb+cols], p.ldb
 					}
 					for ir := 0; ir < mb; ir += mr {
 						ap, lda := buf.a[ir*kb:ir*kb+mr*kb], mr
@@ -114,8 +121,13 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 							ap, lda = p.a[off:off+(kb-1)*p.lda+mr], p.lda
 						}
 						off := (ic+ir)*p.ldc + jc + jr
+						if rowA && (rows == mr || kr.rowShort[0] != nil) {
+							aoff := (ic+ir)*p.lda + pc
+							kr.rowTile(kb, p.a[aoff:aoff+(rows-1)*p.lda+kb], p.lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
+							continue
+						}
 						if kr.masked || rows == mr && cols == nr {
-							kr.micro(kb, ap, lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
+							kr.tile(kb, ap, lda, bp, ldb, p.c[off:], p.ldc, rows, cols, p.overwrite && pc == 0)
 							continue
 						}
 						clear(tile)
@@ -131,4 +143,44 @@ func (kr *kernel) compute(p *params, i0, i1, j0, j1 int, buf *buffers) {
 			}
 		}
 	}
+}
+
+// tile runs the micro-kernel on a tile of rows ≤ mr rows, or, for a tile
+// of at most 3/4·mr rows and a kernel with short tiles, the fewest short
+// tiles that cover it: on 8 rows, a 4-row tile for 3 or 4 rows, a 2-row one
+// for 1 or 2, and both for 5 or 6. Each row's sums are the same whichever
+// computes them.
+func (kr *kernel) tile(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	q := kr.mr / 4
+	if kr.short[1] == nil || rows > 3*q {
+		kr.micro(k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+		return
+	}
+	if rows > 2*q {
+		kr.short[1](k, a, lda, b, ldb, c, ldc, 2*q, cols, overwrite)
+		a, c, rows = a[2*q:], c[2*q*ldc:], rows-2*q
+	}
+	kr.short[b2i(rows > q)](k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+}
+
+// rowTile runs the rowA tile on rows = mr rows of A read in place, and on
+// fewer the rowShort tiles: one of 4 rows, then one of the rest.
+func (kr *kernel) rowTile(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	if rows == kr.mr {
+		kr.rowA(k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+		return
+	}
+	if rows > 4 {
+		kr.rowShort[3](k, a, lda, b, ldb, c, ldc, 4, cols, overwrite)
+		a, c, rows = a[4*lda:], c[4*ldc:], rows-4
+	}
+	kr.rowShort[rows-1](k, a, lda, b, ldb, c, ldc, rows, cols, overwrite)
+}
+
+// b2i returns 0 for false and 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -40,17 +40,32 @@ type kernel struct {
 	// micro computes C[mr×nr] += A·B where a holds k steps of mr values,
 	// lda apart, and b holds k rows of nr values, ldb apart. A masked kernel
 	// updates only the first rows×cols corner of C, and with overwrite
-	// stores C = A·B without reading C; the others always update the
-	// whole tile (the driver gives them a scratch tile at ragged edges)
-	// and ignore overwrite.
-	micro  func(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool)
+	// stores C = A·B without reading C; it reads only the first cols
+	// values of each row of b, so a ragged panel of B needs no packing.
+	// The others always update the whole tile (the driver gives them a
+	// scratch tile at ragged edges) and ignore overwrite.
+	micro  microFunc
 	masked bool
+	// short, if set, are masked tiles of mr/4 and mr/2 rows that compute
+	// the same sums as micro for those rows, from the same panels: the
+	// last row panel of a product takes the smallest that covers it.
+	short [2]microFunc
+	// rowA, if set, is micro reading an untransposed A in place (row r of
+	// the tile at a[r·lda:], its k values consecutive) instead of a packed
+	// panel: the same sums, without packing A. It runs on full tiles.
+	rowA microFunc
+	// rowShort, if set, are rowA tiles of 1, 2, 3 and 4 rows: the last
+	// rows of an untransposed A are read in place too (see rowTile).
+	rowShort [4]microFunc
 	// dot, if not nil, is a dot-product tile for A·Bᵀ (see useDot).
 	dot dotTile
 	// narrow, if not nil, replaces this kernel for products with at most
 	// narrow.nr columns.
 	narrow *kernel
 }
+
+// microFunc is a micro-kernel (see kernel.micro).
+type microFunc func(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool)
 
 // kernels is indexed by Kernel; nil entries are not built for this
 // architecture.

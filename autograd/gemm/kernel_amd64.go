@@ -18,6 +18,42 @@ import "unsafe"
 //go:noescape
 func kern512(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
 
+// kern512r4 and kern512r2 are kern512 on 4 and 2 rows: the same sums for
+// the rows they compute, for the last row panel of a short product, where
+// the 8-row tile would spend most of its time on padding.
+//
+//go:noescape
+func kern512r4(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512r2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+// kern512a and kern512na are kern512 and kern512n reading A in place,
+// row-major (row r of the tile at a + r·lda), for untransposed A: the same
+// sums without packing A.
+//
+//go:noescape
+func kern512a(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+// kern512a1 … kern512a4 are kern512a on 1 to 4 rows, for the last rows of
+// a product, which they read in place too: together they cover any number
+// of rows below 8 with the same sums.
+//
+//go:noescape
+func kern512a1(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512a2(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512a3(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512a4(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
+//go:noescape
+func kern512na(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, rows int, masks uint64, overwrite bool)
+
 // kern512n is the AVX-512 8×8 tile for narrow products (n ≤ 8), where the
 // 8×24 tile would waste most of its work.
 //
@@ -45,6 +81,38 @@ func microAVX512(k int, a []float64, lda int, b []float64, ldb int, c []float64,
 	kern512(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
 
+func microAVX512r4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512r4(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512r2(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512r2(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a1(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a1(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a2(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a2(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a3(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a3(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512a4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512a4(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
+func microAVX512na(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
+	kern512na(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
+}
+
 func microAVX512n(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc, rows, cols int, overwrite bool) {
 	kern512n(k, unsafe.SliceData(a), lda, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, rows, laneMasks(cols), overwrite)
 }
@@ -68,6 +136,8 @@ func microAVX2(k int, a []float64, lda int, b []float64, ldb int, c []float64, l
 // fills it and the kernel measured up to 2× slower per flop on this machine.
 var (
 	archAVX512 = &kernel{mr: 8, nr: 24, mc: 96, kc: 128, nc: 264, masked: true, micro: microAVX512, dot: dotAVX512,
-		narrow: &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, masked: true, micro: microAVX512n}}
+		short: [2]microFunc{microAVX512r2, microAVX512r4}, rowA: microAVX512a,
+		rowShort: [4]microFunc{microAVX512a1, microAVX512a2, microAVX512a3, microAVX512a4},
+		narrow:   &kernel{mr: 8, nr: 8, mc: 96, kc: 256, nc: 264, masked: true, micro: microAVX512n, rowA: microAVX512na}}
 	archAVX2 = &kernel{mr: 6, nr: 8, mc: 96, kc: 256, nc: 264, micro: microAVX2}
 )

@@ -92,3 +92,95 @@ func TestDgemmInPlace(t *testing.T) {
 		}
 	})
 }
+
+// TestShortTiles checks the short tiles of a masked kernel (kernel.short)
+// against its full tile, to the bit, on every corner they cover, with NaN
+// in the rows of A and the lanes of B that the corner does not use: those
+// must not reach C, which a ragged panel of B read in place relies on.
+func TestShortTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for kn := Portable; kn < numKernels; kn++ {
+		kr := kernels[kn]
+		if !Supported(kn) || kr.short[1] == nil {
+			continue
+		}
+		const k = 9
+		mr, nr := kr.mr, kr.nr
+		for s, short := range kr.short {
+			size := mr / 4 << s // 2 and 4 rows for the 8-row tile
+			for rows := 1; rows <= size; rows++ {
+				for cols := 1; cols <= nr; cols++ {
+					a := randPadded(rng, k, mr, mr, 0)
+					b := randPadded(rng, k, nr, nr, 0)
+					for p := 0; p < k; p++ {
+						for i := rows; i < mr; i++ {
+							a[p*mr+i] = math.NaN()
+						}
+						for j := cols; j < nr; j++ {
+							b[p*nr+j] = math.NaN()
+						}
+					}
+					for _, overwrite := range []bool{false, true} {
+						c := randPadded(rng, mr, nr, nr, 0)
+						full, got := append([]float64(nil), c...), append([]float64(nil), c...)
+						kr.micro(k, a, mr, b, nr, full, nr, rows, cols, overwrite)
+						short(k, a, mr, b, nr, got, nr, rows, cols, overwrite)
+						for i := range got {
+							if math.Float64bits(got[i]) != math.Float64bits(full[i]) || math.IsNaN(got[i]) {
+								t.Fatalf("%v %d-row tile, rows=%d cols=%d overwrite=%v: C[%d,%d] = %v, full tile %v",
+									kn, size, rows, cols, overwrite, i/nr, i%nr, got[i], full[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRowATiles checks the rowA tiles of the masked kernels (kernel.rowA,
+// and rowShort through rowTile for fewer rows), which read an untransposed
+// A in place, against the tile on the packed panel of the same block, to
+// the bit, with NaN in the padding of A's rows; A holds exactly the rows
+// of the tile, so a tile that read past them would fault or see NaN.
+func TestRowATiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for kn := Portable; kn < numKernels; kn++ {
+		if !Supported(kn) {
+			continue
+		}
+		for _, kr := range []*kernel{kernels[kn], kernels[kn].narrow} {
+			if kr == nil || kr.rowA == nil {
+				continue
+			}
+			mr, nr := kr.mr, kr.nr
+			for _, k := range []int{1, 2, 7, 16} {
+				for rows := 1; rows <= mr; rows++ {
+					if rows < mr && kr.rowShort[0] == nil {
+						break
+					}
+					lda := k + 3
+					a := randPadded(rng, rows, k, lda, math.NaN()) // row-major, padded rows
+					a = a[:(rows-1)*lda+k]
+					packed := make([]float64, mr*k)
+					packA(packed, false, a, lda, 1, 0, rows, 0, k, mr)
+					b := randPadded(rng, k, nr, nr, 0)
+					for cols := 1; cols <= nr; cols++ {
+						for _, overwrite := range []bool{false, true} {
+							c := randPadded(rng, mr, nr, nr, 0)
+							want, got := append([]float64(nil), c...), append([]float64(nil), c...)
+							kr.micro(k, packed, mr, b, nr, want, nr, rows, cols, overwrite)
+							kr.rowTile(k, a, lda, b, nr, got, nr, rows, cols, overwrite)
+							for i := range got {
+								if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+									t.Fatalf("%v %d×%d rowA tile, k=%d rows=%d cols=%d overwrite=%v: C[%d,%d] = %v, packed tile %v",
+										kn, mr, nr, k, rows, cols, overwrite, i/nr, i%nr, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

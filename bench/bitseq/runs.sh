@@ -3,7 +3,7 @@
 # and M-DQN) and of Gritsaev et al. 2025 (TLM: TB and M-DQN with the uniform,
 # naive and TLM backward policies), at this machine's budget: n = 120, k = 8,
 # the papers' transformer policy and defaults (gfn train -env bitseq), seeds
-# 1-3, ITERS iterations of 16 trajectories (default 2,000: 32,000
+# SEEDS (default 1 2 3), ITERS iterations of 16 trajectories (default 2,000: 32,000
 # trajectories, a 25th of the papers' 50,000 iterations), modes and rewards
 # every 100 iterations and the test-set Spearman correlation every TEST
 # iterations (default: at the end only; one evaluation costs about as much
@@ -22,7 +22,7 @@ go build -o "$bin" ./cmd/gfn
 mkdir -p "$out"
 # The four runs both papers compare come first, then the rest.
 for group in "tb-uniform mdqn-uniform tb-tlm mdqn-tlm" "tb-naive mdqn-naive db-uniform subtb-uniform"; do
-  for seed in 1 2 3; do
+  for seed in ${SEEDS:-1 2 3}; do
     for run in $group; do
       echo "${run%-*} ${run#*-} $seed"
     done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hypergrid experiment of Gritsaev et al. 2025 (TLM) at this machine's
 # budget: D=4, H=20, the standard and the hard reward, {TB, DB, SubTB, M-DQN}
-# × backward policies {uniform, naive, maxent, tlm}, seeds 1-3, 6,400
+# × backward policies {uniform, naive, maxent, tlm}, seeds SEEDS (default
+# 1 2 3), 6,400
 # iterations of 16 trajectories (102,400 trajectories) each, evaluated every
 # 400 iterations. ε = 0 for every algorithm, as in the papers' code. Runs that
 # are already complete are skipped, so the script can be interrupted and run
@@ -16,7 +17,7 @@ every=${EVERY:-400}
 bin=$(mktemp -d)/gfn
 go build -o "$bin" ./cmd/gfn
 mkdir -p "$out"
-for seed in 1 2 3; do
+for seed in ${SEEDS:-1 2 3}; do
   for reward in standard hard; do
     for loss in tb db subtb mdqn; do
       for pb in uniform naive maxent tlm; do

@@ -71,6 +71,9 @@ func newLibrarySession(cfg *config) (session, error) {
 
 // newAlgorithm returns the library's algorithm for cfg.
 func newAlgorithm(cfg *config) train.Algorithm {
+	if cfg.MCTS != "" {
+		return newMCTSAlgorithm(cfg)
+	}
 	a, _ := lookup(cfg.Loss)
 	if a.objective == nil {
 		return &softrl.DQN{Hidden: cfg.Hidden, Alpha: a.alpha, Epsilon: cfg.Epsilon, Trajectories: cfg.Batch, LR: cfg.LR}

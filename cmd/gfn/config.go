@@ -49,6 +49,12 @@ type config struct {
 	Replay      int     `json:"replay"`
 	Workers     int     `json:"workers,omitempty"` // 0 (older configs) means 1
 
+	// Tree search (mcts.go): a mode of -loss softdqn, or empty.
+	MCTS           string  `json:"mcts,omitempty"`
+	MCTSRollouts   int     `json:"mcts_rollouts,omitempty"`
+	MCTSEps        float64 `json:"mcts_eps,omitempty"`
+	MCTSTrueReward bool    `json:"mcts_true_reward,omitempty"`
+
 	Batch       int     `json:"batch"`
 	LR          float64 `json:"lr"`
 	LRLogZ      float64 `json:"lr_logz"`
@@ -134,6 +140,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")
 	fs.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.BoolVar(&f.Quiet, "quiet", false, "print only the final summary")
+	addMCTSFlags(fs, &f.config)
 	return fs
 }
 
@@ -204,7 +211,7 @@ func (f *trainFlags) checkApplies() error {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
 		}
 	}
-	return nil
+	return f.checkMCTS()
 }
 
 // fillReward resolves -reward and -r0/-r1/-r2 into R0, R1, R2.
@@ -286,7 +293,7 @@ func (c *config) validate() error {
 			return fmt.Errorf("-hidden widths must be in [1, %d], got %d", maxWidth, h)
 		}
 	}
-	return nil
+	return c.validateMCTS()
 }
 
 func knownLoss(s string) bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/gogfn/gogfn/gfn/train"
 	"github.com/gogfn/gogfn/internal/scratch"
 	"github.com/gogfn/gogfn/internal/zero"
+	"github.com/gogfn/gogfn/nn"
 	"github.com/gogfn/gogfn/optim"
 )
 
@@ -64,7 +65,9 @@ type Algorithm struct {
 	// Q and Target are the online and target Q-functions, with parameters of
 	// the same shapes; nil means QNets with Hidden widths, built by Init.
 	Q, Target softrl.QFunction
-	// Hidden are the widths of the QNets Init builds; nil means {256, 256}.
+	// Hidden are the widths of the QNets Init builds, with PyTorch's
+	// default initialisation of nn.Linear (nn.InitTorch) as in the paper's
+	// code; nil means {256, 256}.
 	Hidden []int
 	// Backward is the backward policy whose log-probabilities reward the
 	// non-exit edges; nil means uniform over the parents.
@@ -141,7 +144,9 @@ func (s *Algorithm) Init(env gfn.Env, rng *rand.Rand) error {
 		if s.Hidden == nil {
 			s.Hidden = []int{256, 256}
 		}
-		s.Q, s.Target = softrl.NewQNet(env, s.Hidden, rng), softrl.NewQNet(env, s.Hidden, rng)
+		q := softrl.NewQNet(env, s.Hidden, rng)
+		nn.InitTorch(rng, q.Net.Layers...) // the paper's code: PyTorch's nn.Linear default
+		s.Q, s.Target = q, softrl.NewQNet(env, s.Hidden, rng)
 		s.ownQ = true
 	}
 	s.qParams, s.tParams = s.Q.Params(), s.Target.Params()

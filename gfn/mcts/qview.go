@@ -118,3 +118,30 @@ func logAddExp(x, y float64) float64 {
 	}
 	return hi + math.Log1p(math.Exp(lo-hi))
 }
+
+// ForModel returns a Planner over the Q-function view (EdgeFlowQ) of a
+// trained model m, whose backward policy is pb (nil means uniform): with
+// the model's own log-flow head when it has one, else with the forward
+// flows of m from log Z = logZ (ForwardLogFlows; env must then be
+// Enumerable). Set its Rollouts (0: the model's own policy), Eps and
+// TrueReward before use.
+//
+// It returns an error if m has no flow head and either env is not
+// Enumerable or logZ is not finite.
+func ForModel(env gfn.Env, m gfn.Evaluator, pb gfn.Backward, logZ float64) (*Planner, error) {
+	s0 := make(gfn.State, env.Spec().StateDim)
+	env.Start(s0)
+	var t autograd.Tape
+	q := &EdgeFlowQ{Model: m}
+	if _, logF := m.Evaluate(&t, s0, 1); logF == nil {
+		enum, ok := env.(gfn.Enumerable)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("mcts: the model (%T) has no flow head and the environment is not Enumerable: no flows to plan with", m)
+		case math.IsNaN(logZ) || math.IsInf(logZ, 0):
+			return nil, fmt.Errorf("mcts: the model (%T) has no flow head and log Z is %v: no flows to plan with", m, logZ)
+		}
+		q.LogF, q.Env = ForwardLogFlows(enum, m, logZ), enum
+	}
+	return &Planner{Env: env, Q: q, Backward: pb}, nil
+}

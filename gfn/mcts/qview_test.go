@@ -102,3 +102,30 @@ func TestForwardLogFlows(t *testing.T) {
 		}()
 	}
 }
+
+// TestForModel checks which flows ForModel plans with: the model's flow
+// head when it has one, else the forward flows from log Z on an Enumerable
+// environment, else an error.
+func TestForModel(t *testing.T) {
+	env := testenv.Grid{}
+	fl := testenv.NewFlows(env)
+	withFlow := &softrl.SoftPolicy{Env: env, Q: starTable(env)}
+	p, err := mcts.ForModel(env, withFlow, nil, math.NaN())
+	if err != nil || p.Q.(*mcts.EdgeFlowQ).LogF != nil {
+		t.Fatalf("a model with a flow head: %v, %v", p, err)
+	}
+	p, err = mcts.ForModel(env, noFlow{withFlow}, nil, fl.LogZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logF := p.Q.(*mcts.EdgeFlowQ).LogF; len(logF) != env.NumStates() || math.Abs(logF[3]-fl.LogF[3]) > 1e-12 {
+		t.Errorf("forward flows %v, want %v", logF, fl.LogF)
+	}
+	if _, err := mcts.ForModel(env, noFlow{withFlow}, nil, math.NaN()); err == nil {
+		t.Error("no flow head and no log Z: no error")
+	}
+	line := testenv.Line{N: 3}
+	if _, err := mcts.ForModel(line, noFlow{&softrl.SoftPolicy{Env: line, Q: zeroQ{2}}}, nil, 0); err == nil {
+		t.Error("no flow head and not Enumerable: no error")
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gogfn/gogfn/envs/hypergrid"
+	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/nn"
 )
 
@@ -42,7 +44,8 @@ type mctsRecord struct {
 // records of iterations / iterations per second; wall-clock time on a shared
 // machine) and, where the run directory holds time.txt (user and system
 // seconds of the process, as /usr/bin/time -f "%U %S %e" writes them), the
-// CPU seconds of the whole run (evaluations included).
+// CPU seconds of the whole run (evaluations included). Its last row is the
+// floor of the empirical L1: as many i.i.d. draws from R/Z as a run samples.
 func TestMCTSSummary(t *testing.T) {
 	if *mctsSummary == "" {
 		t.Skip("run with -mcts-summary DIR")
@@ -111,6 +114,9 @@ func TestMCTSSummary(t *testing.T) {
 		b.WriteString(fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s |\n", name, len(final), spread(final, "%.3f"),
 			spread(best, "%.3f"), spread(emp, "%.2e"), spread(secs, "%.0f"), cpus, ratio))
 	}
+	target, _ := gfn.TargetDistribution(hypergrid.New(4, 20, hypergrid.Standard))
+	floor := perfectSamples(target, *mctsSummaryIters*16)
+	b.WriteString(fmt.Sprintf("| R/Z itself: %d i.i.d. draws | | 0 | | %.2e | | | |\n", *mctsSummaryIters*16, floor.L1Mean))
 	if err := nn.WriteFileAtomic(filepath.Join(*mctsSummary, "summary.md"), func(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err

@@ -131,6 +131,9 @@ func newAlgorithm(cfg *config, env gfn.Env) (train.Algorithm, error) {
 		}
 		fixed = m
 	}
+	if cfg.MCTS != "" {
+		return newMCTSAlgorithm(cfg, fixed), nil
+	}
 	var net policy.Network
 	if cfg.Policy == "transformer" {
 		tf, err := bitseq.NewTransformer(env.(*bitseq.Env), transformerConfig(cfg), rand.New(rand.NewPCG(cfg.Seed, 0x7f)))

@@ -65,6 +65,12 @@ type config struct {
 	Replay      int     `json:"replay"`
 	Workers     int     `json:"workers,omitempty"` // 0 (older configs) means 1
 
+	// Tree search (mcts.go): a mode of -loss softdqn, or empty.
+	MCTS           string  `json:"mcts,omitempty"`
+	MCTSRollouts   int     `json:"mcts_rollouts,omitempty"`
+	MCTSEps        float64 `json:"mcts_eps,omitempty"`
+	MCTSTrueReward bool    `json:"mcts_true_reward,omitempty"`
+
 	Batch       int     `json:"batch"`
 	LR          float64 `json:"lr"`
 	WeightDecay float64 `json:"weight_decay,omitempty"`
@@ -177,6 +183,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs.BoolVar(&f.Resume, "resume", false, "continue the run saved in -out")
 	fs.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.BoolVar(&f.Quiet, "quiet", false, "print only the final summary")
+	addMCTSFlags(fs, &f.config)
 	return fs
 }
 
@@ -297,7 +304,7 @@ func (f *trainFlags) checkApplies() error {
 			return fmt.Errorf("-%s applies only to %s", c.flag, c.to)
 		}
 	}
-	return nil
+	return f.checkMCTS()
 }
 
 // The bit-sequence defaults of the papers' code that are not the library's.
@@ -385,6 +392,9 @@ func (c *config) validate() error {
 		err = c.validateHypergrid()
 	} else {
 		err = c.validateBitseq()
+	}
+	if err == nil {
+		err = c.validateMCTS()
 	}
 	if err != nil {
 		return err

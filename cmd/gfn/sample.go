@@ -18,6 +18,7 @@ type sampleFlags struct {
 	checkpoint string
 	n          int
 	seed       uint64
+	planner    samplePlanner // mcts.go
 }
 
 func newSampleFlagSet() (*flag.FlagSet, *sampleFlags) {
@@ -27,6 +28,7 @@ func newSampleFlagSet() (*flag.FlagSet, *sampleFlags) {
 	fs.StringVar(&f.checkpoint, "checkpoint", "", "checkpoint or model file, or the run directory holding it")
 	fs.IntVar(&f.n, "n", 10, "number of samples")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed")
+	f.planner.addFlags(fs)
 	return fs, f
 }
 
@@ -41,8 +43,14 @@ func cmdSample(args []string, stdout, _ io.Writer) error {
 	if f.n < 1 || f.n > maxSamples {
 		return badUsage(fmt.Errorf("-n must be in [1, %d], got %d", maxSamples, f.n))
 	}
+	if err := f.planner.check(); err != nil {
+		return err
+	}
 	s, _, err := loadSession(f.checkpoint)
 	if err != nil {
+		return err
+	}
+	if s, err = f.planner.wrap(s); err != nil {
 		return err
 	}
 	d := s.StateDim()

@@ -29,13 +29,24 @@ func (s *DQN) WriteModel(w io.Writer, provenance []gfn.Setting) error {
 	if !s.ready {
 		return errors.New("softrl: WriteModel before Init")
 	}
-	backward := "uniform"
-	if s.Backward != nil {
-		backward = fmt.Sprintf("%T", s.Backward)
+	return WriteQModel(w, s.env, s.Q, s.Backward, s.lambda, s.LogZ(), provenance)
+}
+
+// WriteQModel writes a model file of the Q-function q trained on env to w:
+// what DQN.WriteModel writes, for the algorithms that train a Q-network of
+// their own (package gfn/mcts). backward is the fixed backward policy the
+// Q-values were trained with (nil: uniform), lambda the entropy coefficient
+// and logZ the model's estimate of log Z. It returns an error if q is
+// neither a *QNet nor a NetworkQ of a registered network that describes
+// itself.
+func WriteQModel(w io.Writer, env gfn.Env, q QFunction, backward gfn.Backward, lambda, logZ float64, provenance []gfn.Setting) error {
+	pb := "uniform"
+	if backward != nil {
+		pb = fmt.Sprintf("%T", backward)
 	}
-	f := modelfile.File{Env: gfn.Describe(s.env), Kind: modelfile.KindQNet, Backward: backward,
-		Lambda: s.lambda, LogZ: s.LogZ(), Provenance: provenance}
-	switch q := s.Q.(type) {
+	f := modelfile.File{Env: gfn.Describe(env), Kind: modelfile.KindQNet, Backward: pb,
+		Lambda: lambda, LogZ: logZ, Provenance: provenance}
+	switch q := q.(type) {
 	case *QNet:
 		f.Hidden, f.Act = modelfile.Hidden(q.Net), q.Net.Act
 	case NetworkQ:
@@ -45,10 +56,10 @@ func (s *DQN) WriteModel(w io.Writer, provenance []gfn.Setting) error {
 		}
 		f.Network = net
 	default:
-		return fmt.Errorf("softrl: a model file holds a *QNet or a NetworkQ, not a %T", s.Q)
+		return fmt.Errorf("softrl: a model file holds a *QNet or a NetworkQ, not a %T", q)
 	}
 	var err error
-	if f.Params, err = modelfile.Weights(s.Q.Params()); err != nil {
+	if f.Params, err = modelfile.Weights(q.Params()); err != nil {
 		return err
 	}
 	return f.Write(w)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gogfn/gogfn/internal/zero"
 )
 
 // compareFlags are the flags of gfn compare.
@@ -237,7 +239,8 @@ func splitRunArg(arg string) (name, dir string) {
 }
 
 // labelRuns labels each run with its loss and seed, and with whatever else
-// differs between the runs (grid, ε, backward policy, replay, batch, SubTB λ);
+// differs between the runs (grid, ε, backward policy, replay, batch, learning
+// rate, reward, policy network, averaging, tree search);
 // runs that still share a label get their directory name. A run given as
 // NAME=DIR is labelled NAME and its seed.
 func labelRuns(runs []*compareRun) {
@@ -257,6 +260,17 @@ func labelRuns(runs []*compareRun) {
 		func(c *config) string { return "batch " + strconv.Itoa(c.Batch) },
 		func(c *config) string { return "lr " + strconv.FormatFloat(c.LR, 'g', -1, 64) },
 		func(c *config) string { return c.rewardString() },
+		func(c *config) string { return "policy " + c.Policy },
+		func(c *config) string { return "average " + zero.Or(c.Average, "none") },
+		func(c *config) string {
+			if c.MCTS == "" {
+				return "no search"
+			}
+			if c.MCTS == "off" {
+				return "mcts off"
+			}
+			return fmt.Sprintf("mcts %s r%d", c.MCTS, c.MCTSRollouts)
+		},
 	}
 	var extra []func(*config) string
 	for _, p := range parts {

@@ -260,7 +260,7 @@ func labelRuns(runs []*compareRun) {
 		func(c *config) string { return "batch " + strconv.Itoa(c.Batch) },
 		func(c *config) string { return "lr " + strconv.FormatFloat(c.LR, 'g', -1, 64) },
 		func(c *config) string { return c.rewardString() },
-		func(c *config) string { return "policy " + c.Policy },
+		func(c *config) string { return "policy " + zero.Or(c.Policy, "mlp") },
 		func(c *config) string { return "average " + zero.Or(c.Average, "none") },
 		func(c *config) string {
 			if c.MCTS == "" {

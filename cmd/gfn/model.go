@@ -176,7 +176,10 @@ func (s *modelSession) Evaluate() (evaluation, error) {
 		return e, nil
 	}
 	target, logZ := gfn.TargetDistribution(enum)
-	learned := gfn.ExactDistribution(enum, s.m.Evaluator())
+	learned, err := gfn.ExactDistribution(enum, s.m.Evaluator())
+	if err != nil {
+		return e, err
+	}
 	d := gfn.Compare(learned, target)
 	e.L1, e.L1Mean, e.KL, e.JSD, e.TrueLogZ = d.L1, d.L1Mean, d.KL, d.JSD, logZ
 	e.Target, e.Learned, e.Exact = target, learned, true

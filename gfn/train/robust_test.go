@@ -161,3 +161,27 @@ func TestWorkerPanic(t *testing.T) {
 		t.Fatalf("error %v, want the worker's panic", err)
 	}
 }
+
+// TestEvaluateBrokenIndex: Evaluate's exact distribution meets every state,
+// so it finds an index out of range or shared by two states before any
+// training (the CLI evaluates at iteration 0), instead of panicking or
+// returning corrupted metrics.
+func TestEvaluateBrokenIndex(t *testing.T) {
+	grid := func() *hypergrid.Env { return hypergrid.New(2, 4, hypergrid.Standard) }
+	for name, c := range map[string]struct {
+		env  gfn.Env
+		want string
+	}{
+		"index out of range": {leaves{grid()}, "Index of [1 1] is 23, outside [0, NumStates = 16)"},
+		"index aliases":      {aliasIndex{grid()}, "Index of [3 3] is 0, the index of [0 0] (StateAt)"},
+	} {
+		tr, err := train.New(train.Config{Env: c.env, Algorithm: uniformTB(), Seed: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, err = tr.Evaluate()
+		if !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Evaluate: %v, want an error that says %q", name, err, c.want)
+		}
+	}
+}

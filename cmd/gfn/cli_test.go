@@ -288,6 +288,33 @@ func TestBadCheckpoint(t *testing.T) {
 	checkOneLineError(t, []string{"sample bad config"}, code, stderr, "config version 99")
 }
 
+// TestCheckpointNamedOnce: an error about a checkpoint names its path once,
+// whether the file is corrupt or is not a regular file.
+func TestCheckpointNamedOnce(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-hidden", "8", "-iters", "2", "-out", dir, "-quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	path := filepath.Join(dir, checkpointFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 1
+	os.WriteFile(path, data, 0o644)
+	zero := filepath.Join(dir, "zero")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, want string }{{path, "checksum mismatch"}, {zero, "not a regular file"}} {
+		code, _, stderr := gfnRun(t, "eval", "-checkpoint", c.path)
+		checkOneLineError(t, []string{"eval", c.path}, code, stderr, c.want)
+		if n := strings.Count(stderr, c.path); n != 1 {
+			t.Errorf("%q names %s %d times, want once", stderr, c.path, n)
+		}
+	}
+}
+
 // TestBadConfigFile: a config.json whose values contradict each other or are
 // out of range is refused, with the file's keys (not the flags) named.
 func TestBadConfigFile(t *testing.T) {

@@ -114,7 +114,7 @@ func (f *fakeSession) Load(path string) error {
 	}
 	var v [2]int
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("bad fake checkpoint: %v", err)
+		return fmt.Errorf("%s: bad fake checkpoint: %v", path, err)
 	}
 	f.iter, f.traj = v[0], v[1]
 	f.reads++

@@ -15,7 +15,8 @@ type session interface {
 	Trajectories() int
 	// Evaluate returns exact (and, when available, empirical) metrics.
 	Evaluate() (evaluation, error)
-	// Save writes a checkpoint to path; Load restores one.
+	// Save writes a checkpoint to path; Load restores one. Their errors
+	// name the path.
 	Save(path string) error
 	Load(path string) error
 	// StateDim is the length of a state.

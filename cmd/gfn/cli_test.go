@@ -409,3 +409,23 @@ func TestFailureKeepsCheckpoint(t *testing.T) {
 		t.Fatalf("checkpoint %q, %v; want the one of iteration 20", b, err)
 	}
 }
+
+// TestNonFiniteSaves: a run whose loss turns NaN before its first
+// checkpoint (the default -checkpoint-every) saves the state the failed
+// step left, which is as good as the one before it, and resumes from it.
+func TestNonFiniteSaves(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "60", "-seed", strconv.Itoa(nanSeed), "-out", dir, "-quiet")
+	checkOneLineError(t, []string{"NaN run"}, code, stderr, "iteration 25: gfn: non-finite loss (loss NaN); the last good state, at iteration 25, is saved in")
+	b, err := os.ReadFile(filepath.Join(dir, checkpointFile))
+	if err != nil || !strings.HasPrefix(string(b), "[25,") {
+		t.Fatalf("checkpoint %q, %v; want the one of iteration 25", b, err)
+	}
+	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "60", "-out", dir, "-quiet"); code != 0 {
+		t.Fatalf("-resume: %s", stderr)
+	}
+	if rs := checkMetrics(t, dir); rs[len(rs)-1]["iter"] != 60.0 {
+		t.Errorf("last record %v, want iteration 60", rs[len(rs)-1])
+	}
+}

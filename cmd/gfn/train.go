@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/nn"
 )
 
@@ -205,6 +206,13 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		st, err := s.Step()
 		dt := time.Since(t0)
 		if err != nil { // the library's errors name the iteration
+			if errors.As(err, new(gfn.ErrNonFinite)) {
+				// The parameters are as they were: a state to continue from.
+				if cerr := checkpoint(); cerr != nil {
+					return fmt.Errorf("%v; saving the last good state failed: %v", err, cerr)
+				}
+				return fmt.Errorf("%v; the last good state, at iteration %d, is saved in %s: continue from it with -resume", err, s.Iter(), f.Out)
+			}
 			if saved >= 0 {
 				return fmt.Errorf("%v; the last good checkpoint, at iteration %d, is in %s: continue from it with -resume", err, saved, f.Out)
 			}

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -340,21 +341,33 @@ func TestBadConfigFile(t *testing.T) {
 	}
 }
 
-// TestStaleTemps: temporary files left by a killed write are removed when
-// the run is resumed.
+// TestStaleTemps: temporary files left by a killed write of any file of the
+// run directory (runFiles, which must name every file a run writes) are
+// removed when the run is resumed.
 func TestStaleTemps(t *testing.T) {
-	useFake(t)
 	dir := t.TempDir()
-	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-hidden", "8", "-iters", "2", "-out", dir, "-quiet"); code != 0 {
 		t.Fatal(stderr)
 	}
-	stale := filepath.Join(dir, ".checkpoint.tmp4242")
-	os.WriteFile(stale, make([]byte, 1000), 0o644)
-	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "4", "-out", dir); code != 0 {
+	written, _ := os.ReadDir(dir)
+	for _, e := range written {
+		if !slices.Contains(runFiles, e.Name()) {
+			t.Errorf("the run wrote %s, which runFiles does not list", e.Name())
+		}
+	}
+	var stale []string
+	for _, name := range append([]string{"model.gfn", "progress.png"}, runFiles...) {
+		p := filepath.Join(dir, "."+name+".tmp4242")
+		os.WriteFile(p, make([]byte, 1000), 0o644)
+		stale = append(stale, p)
+	}
+	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "4", "-out", dir, "-quiet"); code != 0 {
 		t.Fatal(stderr)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("%s is still there: %v", stale, err)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there: %v", p, err)
+		}
 	}
 }
 

@@ -17,10 +17,6 @@ import (
 	"github.com/gogfn/gogfn/gfn/model"
 )
 
-// modelFile is the model file in a run directory: gfn train writes it
-// beside the checkpoint, and gfn sample, eval and serve read it.
-const modelFile = "model.gfn"
-
 // isModelFile reports whether the file at path begins as a model file.
 func isModelFile(path string) bool {
 	f, err := os.Open(path)

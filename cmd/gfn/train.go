@@ -21,11 +21,21 @@ import (
 // The files of a run directory.
 const (
 	checkpointFile = "checkpoint"
-	configFile     = "config.json"
-	metricsFile    = "metrics.jsonl"
-	l1PlotFile     = "l1.png"
-	distPlotFile   = "distribution.png"
+	// modelFile is the model file: gfn train writes it beside the
+	// checkpoint, and gfn sample, eval and serve read it.
+	modelFile    = "model.gfn"
+	configFile   = "config.json"
+	metricsFile  = "metrics.jsonl"
+	l1PlotFile   = "l1.png"
+	distPlotFile = "distribution.png"
+	// progressPlotFile is the plot of a bit-sequence run: modes found and
+	// the test-set correlation against the iteration.
+	progressPlotFile = "progress.png"
 )
+
+// runFiles are the files of a run directory, every one written atomically
+// (nn.WriteFileAtomic), whose stale temporary files gfn train removes.
+var runFiles = []string{checkpointFile, modelFile, configFile, metricsFile, l1PlotFile, distPlotFile, progressPlotFile}
 
 // cmdTrain is gfn train.
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
@@ -47,7 +57,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	// A run killed while writing leaves temporary files; this process owns
 	// the directory now.
-	for _, name := range []string{checkpointFile, metricsFile, configFile, l1PlotFile, distPlotFile} {
+	for _, name := range runFiles {
 		if err := nn.RemoveStaleTemps(filepath.Join(f.Out, name)); err != nil {
 			return err
 		}

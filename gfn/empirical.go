@@ -74,17 +74,27 @@ func (e *Empirical) AddBatch(env Enumerable, b *Batch) error {
 	}
 	s := e.state[:b.StateDim]
 	for i := 0; i < b.N; i++ {
-		x := b.Terminal(i)
-		k := env.Index(x)
-		if k < 0 || k >= len(e.counts) {
-			return fmt.Errorf("%w: Index of %v is %d, outside [0, NumStates = %d)", ErrEnv, x, k, len(e.counts))
-		}
-		if env.StateAt(s, k); !slices.Equal(s, x) {
-			return fmt.Errorf("%w: Index of %v is %d, the index of %v (StateAt)", ErrEnv, x, k, s)
+		k, err := checkIndex(env, b.Terminal(i), s, len(e.counts))
+		if err != nil {
+			return err
 		}
 		e.Add(k)
 	}
 	return nil
+}
+
+// checkIndex returns the index of x, or an error wrapping ErrEnv if it is
+// outside [0, n) or is the index of another state (StateAt): two states
+// that share an index would corrupt every metric. s is scratch of len(x).
+func checkIndex(env Enumerable, x, s State, n int) (int, error) {
+	k := env.Index(x)
+	if k < 0 || k >= n {
+		return k, fmt.Errorf("%w: Index of %v is %d, outside [0, NumStates = %d)", ErrEnv, x, k, n)
+	}
+	if env.StateAt(s, k); !slices.Equal(s, x) {
+		return k, fmt.Errorf("%w: Index of %v is %d, the index of %v (StateAt)", ErrEnv, x, k, s)
+	}
+	return k, nil
 }
 
 // Window returns the largest number of samples the window keeps.

@@ -91,7 +91,10 @@ func TestLogProbEstimator(t *testing.T) {
 				q.Value.RawMatrix().Data[i] = 0.5 * rng.NormFloat64()
 			}
 		}
-		exact := gfn.ExactDistribution(env, p)
+		exact, err := gfn.ExactDistribution(env, p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		spec := env.Spec()
 		var xs []gfn.State
 		var want []float64

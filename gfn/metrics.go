@@ -56,14 +56,17 @@ const exactChunk = 2048
 // each state is pushed to its children, and the exit probability (or, without
 // an exit action, all of it at a state with no valid action) to the state
 // itself. The policy is evaluated in batched forward passes.
-func ExactDistribution(env Enumerable, m Evaluator) []float64 {
+//
+// It returns an error wrapping ErrEnv if a step leads to a state whose index
+// is outside [0, NumStates) or is the index of another state (StateAt).
+func ExactDistribution(env Enumerable, m Evaluator) ([]float64, error) {
 	spec := env.Spec()
 	n, d, a := env.NumStates(), spec.StateDim, spec.NumActions
 	reach := make([]float64, n)
 	p := make([]float64, n)
 	reach[0] = 1
 	states := make([]int, exactChunk*d)
-	next := make(State, d)
+	next, scratch := make(State, d), make(State, d)
 	mask := make([]bool, a)
 	var t autograd.Tape
 	for lo := 0; lo < n; lo += exactChunk {
@@ -96,11 +99,15 @@ func ExactDistribution(env Enumerable, m Evaluator) []float64 {
 					continue
 				}
 				env.Step(next, s, act)
-				reach[env.Index(next)] += q
+				k, err := checkIndex(env, next, scratch, n)
+				if err != nil {
+					return nil, err
+				}
+				reach[k] += q
 			}
 		}
 	}
-	return p
+	return p, nil
 }
 
 // Distances holds distances between a distribution p and a target

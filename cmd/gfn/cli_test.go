@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,6 +289,33 @@ func TestBadCheckpoint(t *testing.T) {
 	checkOneLineError(t, []string{"sample bad config"}, code, stderr, "config version 99")
 }
 
+// TestCheckpointNamedOnce: an error about a checkpoint names its path once,
+// whether the file is corrupt or is not a regular file.
+func TestCheckpointNamedOnce(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-hidden", "8", "-iters", "2", "-out", dir, "-quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	path := filepath.Join(dir, checkpointFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 1
+	os.WriteFile(path, data, 0o644)
+	zero := filepath.Join(dir, "zero")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, want string }{{path, "checksum mismatch"}, {zero, "not a regular file"}} {
+		code, _, stderr := gfnRun(t, "eval", "-checkpoint", c.path)
+		checkOneLineError(t, []string{"eval", c.path}, code, stderr, c.want)
+		if n := strings.Count(stderr, c.path); n != 1 {
+			t.Errorf("%q names %s %d times, want once", stderr, c.path, n)
+		}
+	}
+}
+
 // TestBadConfigFile: a config.json whose values contradict each other or are
 // out of range is refused, with the file's keys (not the flags) named.
 func TestBadConfigFile(t *testing.T) {
@@ -313,21 +341,33 @@ func TestBadConfigFile(t *testing.T) {
 	}
 }
 
-// TestStaleTemps: temporary files left by a killed write are removed when
-// the run is resumed.
+// TestStaleTemps: temporary files left by a killed write of any file of the
+// run directory (runFiles, which must name every file a run writes) are
+// removed when the run is resumed.
 func TestStaleTemps(t *testing.T) {
-	useFake(t)
 	dir := t.TempDir()
-	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "2", "-out", dir); code != 0 {
+	if code, _, stderr := gfnRun(t, "train", "-height", "3", "-hidden", "8", "-iters", "2", "-out", dir, "-quiet"); code != 0 {
 		t.Fatal(stderr)
 	}
-	stale := filepath.Join(dir, ".checkpoint.tmp4242")
-	os.WriteFile(stale, make([]byte, 1000), 0o644)
-	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "4", "-out", dir); code != 0 {
+	written, _ := os.ReadDir(dir)
+	for _, e := range written {
+		if !slices.Contains(runFiles, e.Name()) {
+			t.Errorf("the run wrote %s, which runFiles does not list", e.Name())
+		}
+	}
+	var stale []string
+	for _, name := range append([]string{"model.gfn", "progress.png"}, runFiles...) {
+		p := filepath.Join(dir, "."+name+".tmp4242")
+		os.WriteFile(p, make([]byte, 1000), 0o644)
+		stale = append(stale, p)
+	}
+	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "4", "-out", dir, "-quiet"); code != 0 {
 		t.Fatal(stderr)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("%s is still there: %v", stale, err)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there: %v", p, err)
+		}
 	}
 }
 
@@ -380,5 +420,25 @@ func TestFailureKeepsCheckpoint(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, checkpointFile))
 	if err != nil || !strings.HasPrefix(string(b), "[20,") {
 		t.Fatalf("checkpoint %q, %v; want the one of iteration 20", b, err)
+	}
+}
+
+// TestNonFiniteSaves: a run whose loss turns NaN before its first
+// checkpoint (the default -checkpoint-every) saves the state the failed
+// step left, which is as good as the one before it, and resumes from it.
+func TestNonFiniteSaves(t *testing.T) {
+	useFake(t)
+	dir := t.TempDir()
+	code, _, stderr := gfnRun(t, "train", "-height", "3", "-iters", "60", "-seed", strconv.Itoa(nanSeed), "-out", dir, "-quiet")
+	checkOneLineError(t, []string{"NaN run"}, code, stderr, "iteration 25: gfn: non-finite loss (loss NaN); the last good state, at iteration 25, is saved in")
+	b, err := os.ReadFile(filepath.Join(dir, checkpointFile))
+	if err != nil || !strings.HasPrefix(string(b), "[25,") {
+		t.Fatalf("checkpoint %q, %v; want the one of iteration 25", b, err)
+	}
+	if code, _, stderr := gfnRun(t, "train", "-resume", "-iters", "60", "-out", dir, "-quiet"); code != 0 {
+		t.Fatalf("-resume: %s", stderr)
+	}
+	if rs := checkMetrics(t, dir); rs[len(rs)-1]["iter"] != 60.0 {
+		t.Errorf("last record %v, want iteration 60", rs[len(rs)-1])
 	}
 }

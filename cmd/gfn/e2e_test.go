@@ -200,6 +200,14 @@ func TestDivergenceReported(t *testing.T) {
 		if !strings.Contains(stderr, "diverged") && !strings.Contains(stderr, "non-finite") {
 			t.Errorf("-lr %s: %q does not say the run diverged", lr, stderr)
 		}
+		// A diverged step has updated the parameters: that state is not saved.
+		_, err := os.Stat(filepath.Join(dir, checkpointFile))
+		if saved := strings.Contains(stderr, "is saved in"); saved == os.IsNotExist(err) {
+			t.Errorf("-lr %s: %q, and the checkpoint: %v", lr, stderr, err)
+		}
+		if strings.Contains(stderr, "loss diverged") && !strings.Contains(stderr, "no checkpoint was written") {
+			t.Errorf("-lr %s: %q saved the state of a diverged step", lr, stderr)
+		}
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/gogfn/gogfn/gfn"
 )
 
 // fakeSession is a stand-in for the library's trainer with known behaviour:
@@ -31,8 +33,14 @@ func useFake(t *testing.T) {
 
 func (f *fakeSession) mix() float64 { return math.Exp(-float64(f.iter) / 20) }
 
-// failSeed makes a fake session fail at iteration 25, as a diverging run.
-const failSeed = 666
+// failSeed makes a fake session fail at iteration 25, as a diverging run
+// whose state is unknown; nanSeed makes its loss at iteration 25 NaN, as the
+// library's gfn.ErrNonFinite, which counts the iteration and leaves the rest
+// as it was.
+const (
+	failSeed = 666
+	nanSeed  = 667
+)
 
 func (f *fakeSession) Step() (stepStats, error) {
 	if f.cfg.Seed == failSeed && f.iter == 24 {
@@ -40,6 +48,9 @@ func (f *fakeSession) Step() (stepStats, error) {
 	}
 	f.iter++
 	f.traj += f.cfg.Batch
+	if f.cfg.Seed == nanSeed && f.iter == 25 {
+		return stepStats{Loss: math.NaN()}, fmt.Errorf("iteration 25: %w", gfn.ErrNonFinite{Loss: math.NaN(), Where: "loss"})
+	}
 	return stepStats{Loss: f.mix(), BackwardLoss: math.NaN(), BackwardGap: math.NaN()}, nil
 }
 
@@ -114,7 +125,7 @@ func (f *fakeSession) Load(path string) error {
 	}
 	var v [2]int
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("bad fake checkpoint: %v", err)
+		return fmt.Errorf("%s: bad fake checkpoint: %v", path, err)
 	}
 	f.iter, f.traj = v[0], v[1]
 	f.reads++

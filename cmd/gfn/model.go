@@ -17,10 +17,6 @@ import (
 	"github.com/gogfn/gogfn/gfn/model"
 )
 
-// modelFile is the model file in a run directory: gfn train writes it
-// beside the checkpoint, and gfn sample, eval and serve read it.
-const modelFile = "model.gfn"
-
 // isModelFile reports whether the file at path begins as a model file.
 func isModelFile(path string) bool {
 	f, err := os.Open(path)
@@ -176,7 +172,10 @@ func (s *modelSession) Evaluate() (evaluation, error) {
 		return e, nil
 	}
 	target, logZ := gfn.TargetDistribution(enum)
-	learned := gfn.ExactDistribution(enum, s.m.Evaluator())
+	learned, err := gfn.ExactDistribution(enum, s.m.Evaluator())
+	if err != nil {
+		return e, err
+	}
 	d := gfn.Compare(learned, target)
 	e.L1, e.L1Mean, e.KL, e.JSD, e.TrueLogZ = d.L1, d.L1Mean, d.KL, d.JSD, logZ
 	e.Target, e.Learned, e.Exact = target, learned, true

@@ -11,10 +11,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// progressPlotFile is the plot of a bit-sequence run: modes found and the
-// test-set correlation against the iteration.
-const progressPlotFile = "progress.png"
-
 // plotProgress draws, side by side, the modes found in training and the
 // test-set Spearman correlation (with the uniform and, when there is one,
 // the learned P_B) against the iteration, and saves them as a PNG.

@@ -203,7 +203,7 @@ func loadSession(path string) (session, *config, error) {
 		return nil, nil, err
 	}
 	if err := s.Load(path); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, nil, err // it names the path
 	}
 	return s, cfg, nil
 }

@@ -7,7 +7,9 @@ import "math"
 // a fake so that flag handling, metrics, plots and checkpoints are tested
 // independently of the library.
 type session interface {
-	// Step runs one training iteration and returns what it measured.
+	// Step runs one training iteration and returns what it measured. An
+	// error wrapping gfn.ErrNonFinite leaves the model as it was, a state
+	// that Save can checkpoint; after any other error the state is unknown.
 	Step() (stepStats, error)
 	// Iter returns the number of iterations done, Trajectories the number of
 	// trajectories sampled so far.
@@ -15,7 +17,8 @@ type session interface {
 	Trajectories() int
 	// Evaluate returns exact (and, when available, empirical) metrics.
 	Evaluate() (evaluation, error)
-	// Save writes a checkpoint to path; Load restores one.
+	// Save writes a checkpoint to path; Load restores one. Their errors
+	// name the path.
 	Save(path string) error
 	Load(path string) error
 	// StateDim is the length of a state.

@@ -14,17 +14,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/nn"
 )
 
 // The files of a run directory.
 const (
 	checkpointFile = "checkpoint"
-	configFile     = "config.json"
-	metricsFile    = "metrics.jsonl"
-	l1PlotFile     = "l1.png"
-	distPlotFile   = "distribution.png"
+	// modelFile is the model file: gfn train writes it beside the
+	// checkpoint, and gfn sample, eval and serve read it.
+	modelFile    = "model.gfn"
+	configFile   = "config.json"
+	metricsFile  = "metrics.jsonl"
+	l1PlotFile   = "l1.png"
+	distPlotFile = "distribution.png"
+	// progressPlotFile is the plot of a bit-sequence run: modes found and
+	// the test-set correlation against the iteration.
+	progressPlotFile = "progress.png"
 )
+
+// runFiles are the files of a run directory, every one written atomically
+// (nn.WriteFileAtomic), whose stale temporary files gfn train removes.
+var runFiles = []string{checkpointFile, modelFile, configFile, metricsFile, l1PlotFile, distPlotFile, progressPlotFile}
 
 // cmdTrain is gfn train.
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
@@ -46,7 +57,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	// A run killed while writing leaves temporary files; this process owns
 	// the directory now.
-	for _, name := range []string{checkpointFile, metricsFile, configFile, l1PlotFile, distPlotFile} {
+	for _, name := range runFiles {
 		if err := nn.RemoveStaleTemps(filepath.Join(f.Out, name)); err != nil {
 			return err
 		}
@@ -205,6 +216,13 @@ func trainLoop(s session, f *trainFlags, cfg *config, prev []record, stdout, std
 		st, err := s.Step()
 		dt := time.Since(t0)
 		if err != nil { // the library's errors name the iteration
+			if errors.As(err, new(gfn.ErrNonFinite)) {
+				// The parameters are as they were: a state to continue from.
+				if cerr := checkpoint(); cerr != nil {
+					return fmt.Errorf("%v; saving the last good state failed: %v", err, cerr)
+				}
+				return fmt.Errorf("%v; the last good state, at iteration %d, is saved in %s: continue from it with -resume", err, s.Iter(), f.Out)
+			}
 			if saved >= 0 {
 				return fmt.Errorf("%v; the last good checkpoint, at iteration %d, is in %s: continue from it with -resume", err, saved, f.Out)
 			}

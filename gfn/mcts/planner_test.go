@@ -110,7 +110,10 @@ func TestPlannerSamplesTarget(t *testing.T) {
 	env := testenv.Grid{}
 	q := tableStar(env)
 	target, _ := gfn.TargetDistribution(env)
-	exact := gfn.ExactDistribution(env, &softrl.SoftPolicy{Env: env, Q: q})
+	exact, err := gfn.ExactDistribution(env, &softrl.SoftPolicy{Env: env, Q: q})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if d := gfn.Compare(exact, target); d.L1 > 1e-12 {
 		t.Fatalf("softmax Q* samples at L1 %.3g from R/Z", d.L1)
 	}

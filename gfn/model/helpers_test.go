@@ -51,8 +51,13 @@ func reload(t testing.TB, tr *train.Trainer, opts *model.Options) *model.Model {
 }
 
 // exact returns the exact terminal distribution of the model.
-func exact(m *model.Model) []float64 {
-	return gfn.ExactDistribution(m.Env.(gfn.Enumerable), m.Evaluator())
+func exact(t testing.TB, m *model.Model) []float64 {
+	t.Helper()
+	p, err := gfn.ExactDistribution(m.Env.(gfn.Enumerable), m.Evaluator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // crc is the checksum of the parameter and model files.

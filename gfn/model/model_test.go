@@ -35,8 +35,11 @@ func TestSaveLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := gfn.ExactDistribution(grid(), tr.Algorithm().Model())
-			if got := exact(m); !slices.Equal(got, want) {
+			want, err := gfn.ExactDistribution(grid(), tr.Algorithm().Model())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := exact(t, m); !slices.Equal(got, want) {
 				t.Errorf("the loaded model's exact distribution differs: L1 %g", gfn.Compare(got, want).L1)
 			}
 			if m.LogZ != tr.LogZ() {
@@ -77,8 +80,11 @@ func TestSoftDQNModel(t *testing.T) {
 	if m.Q == nil || m.Lambda != alg.Lambda() {
 		t.Fatalf("Q %v, λ %v", m.Q, m.Lambda)
 	}
-	want := gfn.ExactDistribution(grid(), alg.Model())
-	if got := exact(m); !slices.Equal(got, want) {
+	want, err := gfn.ExactDistribution(grid(), alg.Model())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := exact(t, m); !slices.Equal(got, want) {
 		t.Errorf("exact distribution differs: L1 %g", gfn.Compare(got, want).L1)
 	}
 	if m.LogZ != alg.LogZ() {
@@ -125,7 +131,7 @@ type stranger struct{ gfn.Env }
 func TestTreeLogProb(t *testing.T) {
 	env := hypergrid.New(1, 8, hypergrid.Standard)
 	m := reload(t, trainTB(t, env, small, 20), nil)
-	p := exact(m)
+	p := exact(t, m)
 	s := model.NewSampler(m, model.SamplerConfig{})
 	var out model.Samples
 	if err := s.Sample(&out, 50, nil); err != nil {

@@ -190,7 +190,11 @@ func TestNetworkQFile(t *testing.T) {
 	if !sameBits(qv(q), qv(alg.Q)) {
 		t.Error("the loaded Q-values differ from the trained ones")
 	}
-	if got, want := exact(m), gfn.ExactDistribution(env, alg.Model()); !sameBits(got, want) {
+	want, err := gfn.ExactDistribution(env, alg.Model())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := exact(t, m); !sameBits(got, want) {
 		t.Errorf("exact distribution differs: L1 %g", gfn.Compare(got, want).L1)
 	}
 	var again bytes.Buffer

@@ -105,7 +105,7 @@ func TestNetworkSampler(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			want := exact(m)
+			want := exact(t, m)
 			emp := make([]float64, len(want))
 			known := map[string]bool{}
 			for g := range goroutines {

@@ -24,7 +24,7 @@ import (
 // fails only for a sampler that draws from another distribution.
 func TestSamplerConcurrent(t *testing.T) {
 	m := reload(t, trainTB(t, grid(), small, 100), nil)
-	want := exact(m)
+	want := exact(t, m)
 	s := model.NewSampler(m, model.SamplerConfig{Workers: 4, Seed: 1})
 	const goroutines, calls, n = 8, 1000, 10
 	counts := make([][]int, goroutines)

@@ -243,7 +243,10 @@ func TestSampleMatchesExact(t *testing.T) {
 	for _, env := range []gfn.Enumerable{hypergrid.New(2, 3, hypergrid.Standard), testenv.Fill{N: 3}} {
 		rng := rand.New(rand.NewPCG(5, 6))
 		p := newPolicy(t, env, policy.Config{Hidden: []int{16}}, rng)
-		exact := gfn.ExactDistribution(env, p)
+		exact, err := gfn.ExactDistribution(env, p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var sum float64
 		for _, v := range exact {
 			sum += v
@@ -276,7 +279,10 @@ func TestExactUniformLine(t *testing.T) {
 	p := newPolicy(t, env, policy.Config{Hidden: []int{4}}, rand.New(rand.NewPCG(1, 1)))
 	p.Net.Heads[0].W.Value.Zero()
 	p.Net.Heads[0].B.Value.Zero()
-	got := gfn.ExactDistribution(env, p)
+	got, err := gfn.ExactDistribution(env, p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []float64{0.5, 0.25, 0.25}
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-15 {

@@ -92,10 +92,22 @@ func (r *Replay) UnmarshalBinary(data []byte) error {
 	tr.Slot, tr.Weight = tr.Slot[:n], tr.Weight[:n]
 	for k := 0; k < n; k++ {
 		a, b := tr.Actions[k], tr.Back[k]
-		if a < 0 || a >= na || b < -1 || !tr.Mask[k*na+a] || (tr.Exit[k] && !tr.Done[k]) ||
-			math.IsNaN(tr.LogPB[k]) || math.IsInf(tr.LogPB[k], 0) || math.IsNaN(tr.LogR[k]) || math.IsInf(tr.LogR[k], 0) {
-			return fmt.Errorf("softrl: replay: transition %d is malformed", k)
+		var bad string
+		switch {
+		case a < 0 || a >= na:
+			bad = fmt.Sprintf("action %d out of [0, %d)", a, na)
+		case b < -1:
+			bad = fmt.Sprintf("backward action %d", b)
+		case !tr.Mask[k*na+a]:
+			bad = fmt.Sprintf("action %d is not valid in its mask", a)
+		case tr.Exit[k] && !tr.Done[k]:
+			bad = "an exit edge that is not Done"
+		case math.IsNaN(tr.LogPB[k]) || math.IsInf(tr.LogPB[k], 0) || math.IsNaN(tr.LogR[k]) || math.IsInf(tr.LogR[k], 0):
+			bad = fmt.Sprintf("log P_B %v, log-reward %v", tr.LogPB[k], tr.LogR[k])
+		default:
+			continue
 		}
+		return fmt.Errorf("softrl: replay: transition %d: %s", k, bad)
 	}
 	// Apply.
 	for k := 0; k < n; k++ {

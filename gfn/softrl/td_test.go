@@ -286,7 +286,9 @@ func TestTDZeroAtOptimum(t *testing.T) {
 		t.Errorf("TD loss %v at Q*", l)
 	}
 	pol := &softrl.SoftPolicy{Env: env, Q: table}
-	if d := gfn.Compare(gfn.ExactDistribution(env, pol), sdqnTarget(env)).L1; d > 1e-12 {
+	if p, err := gfn.ExactDistribution(env, pol); err != nil {
+		t.Error(err)
+	} else if d := gfn.Compare(p, sdqnTarget(env)).L1; d > 1e-12 {
 		t.Errorf("Σ|P − R/Z| = %v for the policy of Q*", d)
 	}
 	// log F(s₀) = λ·logsumexp Q*(s₀,·) = log Z.
@@ -318,7 +320,9 @@ func TestTDZeroAtOptimum(t *testing.T) {
 	}
 	pol.Lambda = lam
 	copy(table.W.Value.RawMatrix().Data, qm)
-	if d := gfn.Compare(gfn.ExactDistribution(env, pol), sdqnTarget(env)).L1; d > 1e-12 {
+	if p, err := gfn.ExactDistribution(env, pol); err != nil {
+		t.Error(err)
+	} else if d := gfn.Compare(p, sdqnTarget(env)).L1; d > 1e-12 {
 		t.Errorf("Σ|P − R/Z| = %v for the policy softmax(Q_M/λ)", d)
 	}
 }

@@ -275,6 +275,8 @@ func (a *Algorithm) Target() gfn.Backward { return a.frozen.PB }
 // with P̄_B (or, with ForwardFirst, learns before the backward step). The
 // returned StepInfo has the backward loss in BackwardLoss and the mean
 // |log P_B − log P_B uniform| over the batch's transitions in BackwardGap.
+// A gfn.ErrNonFinite of the second step comes after the first has updated
+// its parameters with a finite loss; the second's are left as they were.
 func (a *Algorithm) Step(it int, dst *gfn.Batch, rng *rand.Rand) (train.StepInfo, error) {
 	if err := a.Sample(it, dst, rng); err != nil {
 		return train.StepInfo{Loss: math.NaN(), GradNorm: math.NaN()}, err

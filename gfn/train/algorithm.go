@@ -25,7 +25,9 @@ type Algorithm interface {
 	// rng, and leaves in dst the trajectories it sampled, which the Trainer
 	// records as the iteration's training samples. It returns what it
 	// measured; an error of type gfn.ErrNonFinite means that the parameters
-	// were left as they were.
+	// were left as they were (by the step whose loss was not finite: an
+	// algorithm of two steps, TLM's, may have taken the other, finite one),
+	// a state that can be saved and continued from.
 	Step(it int, dst *gfn.Batch, rng *rand.Rand) (StepInfo, error)
 	// Model returns the trained forward policy, for exact evaluation.
 	Model() gfn.Evaluator

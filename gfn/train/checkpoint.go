@@ -55,11 +55,11 @@ func (tr *Trainer) Save(path string) error {
 // the same settings. It reads only a regular file, at most as many bytes as
 // the file holds. On error (wrapping ErrCheckpoint for a corrupt or
 // mismatched file, naming the first setting that differs) the trainer is
-// unchanged.
+// unchanged. Every error names the path once.
 func (tr *Trainer) Load(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return err // an *os.PathError, which names the path
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -67,16 +67,19 @@ func (tr *Trainer) Load(path string) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is not a regular file", ErrCheckpoint, path)
+		return fmt.Errorf("%s: %w: not a regular file", path, ErrCheckpoint)
 	}
 	if fi.Size() > maxCheckpointBytes {
-		return fmt.Errorf("%w: %s has %d bytes, more than a checkpoint may", ErrCheckpoint, path, fi.Size())
+		return fmt.Errorf("%s: %w: %d bytes, more than a checkpoint may have", path, ErrCheckpoint, fi.Size())
 	}
 	data := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, data); err != nil {
-		return fmt.Errorf("%w: %v", ErrCheckpoint, err)
+		return fmt.Errorf("%s: %w: %v", path, ErrCheckpoint, err)
 	}
-	return tr.decode(data)
+	if err := tr.decode(data); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // WriteCheckpoint writes the checkpoint that Save writes to w.

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -46,7 +47,9 @@ type Metrics struct {
 // every state, in batched forward passes), the empirical metrics of the last
 // training samples and the modes found; otherwise it reports only LogZ. It
 // returns an error, with the metrics it could compute, if a distance is not
-// finite because the model's outputs are not (a diverged run).
+// finite because the model's outputs are not (a diverged run), or one
+// wrapping gfn.ErrEnv if a step leads to a state whose index is out of range
+// or shared with another state.
 func (tr *Trainer) Evaluate() (Metrics, error) {
 	m := Metrics{Iter: tr.iter, Trajectories: tr.trajs, LogZ: tr.LogZ(), TrueLogZ: tr.trueLogZ, AveragedLogZ: math.NaN()}
 	tr.averaged(func() { m.AveragedLogZ = tr.LogZ() })
@@ -59,9 +62,20 @@ func (tr *Trainer) Evaluate() (Metrics, error) {
 		return m, nil
 	}
 	m.Target = tr.target
-	m.Learned = gfn.ExactDistribution(tr.enum, tr.alg.Model())
+	var err error
+	if m.Learned, err = gfn.ExactDistribution(tr.enum, tr.alg.Model()); err != nil {
+		return m, fmt.Errorf("train: %w", err)
+	}
 	m.Exact = gfn.Compare(m.Learned, m.Target)
-	tr.averaged(func() { m.Averaged = gfn.Compare(gfn.ExactDistribution(tr.enum, tr.alg.Model()), m.Target) })
+	tr.averaged(func() {
+		var p []float64
+		if p, err = gfn.ExactDistribution(tr.enum, tr.alg.Model()); err == nil {
+			m.Averaged = gfn.Compare(p, m.Target)
+		}
+	})
+	if err != nil {
+		return m, fmt.Errorf("train: %w", err)
+	}
 	if tr.emp.Total() > 0 {
 		m.Empirical = tr.emp.Distances(m.Target)
 	}

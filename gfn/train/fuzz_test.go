@@ -47,6 +47,13 @@ func fuzzTrainers(t testing.TB) []*train.Trainer {
 	return trs
 }
 
+// fixCRC returns a copy of the checkpoint data whose last 4 bytes are the
+// checksum of the others: a crafted file that passes the checksum.
+func fixCRC(data []byte) []byte {
+	body := data[:len(data)-4]
+	return binary.LittleEndian.AppendUint32(append([]byte(nil), body...), crc32.ChecksumIEEE(body))
+}
+
 // FuzzReadCheckpoint feeds ReadCheckpoint real checkpoints of every
 // algorithm, mutated. With fix set, the checksum is recomputed after the
 // mutation, so that the fuzzer explores what lies behind a valid checksum:
@@ -68,8 +75,7 @@ func FuzzReadCheckpoint(f *testing.F) {
 		trs := fuzzTrainers(t)
 		tr := trs[int(which)%len(trs)]
 		if fix && len(data) >= 4 {
-			body := data[:len(data)-4]
-			data = binary.LittleEndian.AppendUint32(append([]byte(nil), body...), crc32.ChecksumIEEE(body))
+			data = fixCRC(data)
 		}
 		if err := tr.ReadCheckpoint(bytes.NewReader(data)); err != nil {
 			return

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -48,12 +49,15 @@ func (e longer) Spec() gfn.Spec {
 	return s
 }
 
-// nanReward has a NaN reward at (2, 2).
-type nanReward struct{ *hypergrid.Env }
+// badReward has the log-reward r at (2, 2): NaN or +Inf.
+type badReward struct {
+	*hypergrid.Env
+	r float64
+}
 
-func (e nanReward) LogReward(x gfn.State) float64 {
+func (e badReward) LogReward(x gfn.State) float64 {
 	if x[0] == 2 && x[1] == 2 {
-		return math.NaN()
+		return e.r
 	}
 	return e.Env.LogReward(x)
 }
@@ -95,11 +99,31 @@ func TestBrokenEnvironments(t *testing.T) {
 			t.Errorf("%s: error %v, want one that says %q", name, err, c.want)
 		}
 	}
-	// A NaN reward is found when the trainer is made (the target needs
-	// every reward), not when the metrics are NaN.
-	_, err := train.New(train.Config{Env: nanReward{grid()}, Algorithm: uniformTB()})
-	if !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), "LogReward of [2 2] is NaN") {
-		t.Errorf("NaN reward: %v", err)
+	// A NaN or infinite reward is found when the trainer is made (the
+	// target needs every reward), not when the metrics are NaN.
+	for _, r := range []float64{math.NaN(), math.Inf(1)} {
+		_, err := train.New(train.Config{Env: badReward{grid(), r}, Algorithm: uniformTB()})
+		if want := fmt.Sprintf("LogReward of [2 2] is %v", r); !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), want) {
+			t.Errorf("reward %v: %v, want an error that says %q", r, err, want)
+		}
+	}
+}
+
+// TestEvaluateNonFinite: a model whose outputs are NaN (a diverged run) has
+// an exact distribution of NaN, which Evaluate reports as an error.
+func TestEvaluateNonFinite(t *testing.T) {
+	alg := uniformTB()
+	tr, err := train.New(train.Config{Env: hypergrid.New(2, 4, hypergrid.Standard), Algorithm: alg, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Evaluate(); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	alg.Trained().Net.Heads[0].B.Value.Set(0, 0, math.NaN())
+	m, err := tr.Evaluate()
+	if err == nil || !strings.Contains(err.Error(), "the model's exact distribution is not finite") || !math.IsNaN(m.Exact.L1) {
+		t.Errorf("L1 %v, error %v; want NaN and an error", m.Exact.L1, err)
 	}
 }
 
@@ -159,5 +183,66 @@ func TestWorkerPanic(t *testing.T) {
 	err = runUntilError(tr, 300)
 	if err == nil || !strings.Contains(err.Error(), "a bug in the environment") {
 		t.Fatalf("error %v, want the worker's panic", err)
+	}
+}
+
+// TestEvaluateBrokenIndex: Evaluate's exact distribution meets every state,
+// so it finds an index out of range or shared by two states before any
+// training (the CLI evaluates at iteration 0), instead of panicking or
+// returning corrupted metrics.
+func TestEvaluateBrokenIndex(t *testing.T) {
+	grid := func() *hypergrid.Env { return hypergrid.New(2, 4, hypergrid.Standard) }
+	for name, c := range map[string]struct {
+		env  gfn.Env
+		want string
+	}{
+		"index out of range": {leaves{grid()}, "Index of [1 1] is 23, outside [0, NumStates = 16)"},
+		"index aliases":      {aliasIndex{grid()}, "Index of [3 3] is 0, the index of [0 0] (StateAt)"},
+	} {
+		tr, err := train.New(train.Config{Env: c.env, Algorithm: uniformTB(), Seed: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, err = tr.Evaluate()
+		if !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Evaluate: %v, want an error that says %q", name, err, c.want)
+		}
+	}
+}
+
+// badSpec is a hypergrid whose Spec is changed by edit.
+type badSpec struct {
+	*hypergrid.Env
+	edit func(*gfn.Spec)
+}
+
+func (e badSpec) Spec() gfn.Spec {
+	s := e.Env.Spec()
+	e.edit(&s)
+	return s
+}
+
+// TestInvalidSpec: New refuses an environment whose Spec has a size out of
+// range, naming the field, before anything sized by it is made.
+func TestInvalidSpec(t *testing.T) {
+	for want, edit := range map[string]func(*gfn.Spec){
+		"Spec.StateDim is 0, want at least 1":      func(s *gfn.Spec) { s.StateDim = 0 },
+		"Spec.StateDim is -2, want at least 1":     func(s *gfn.Spec) { s.StateDim = -2 },
+		"Spec.NumActions is 0, want at least 1":    func(s *gfn.Spec) { s.NumActions = 0 },
+		"Spec.NumBackward is -1, want at least":    func(s *gfn.Spec) { s.NumBackward = -1 },
+		"Spec.NumBackward is 0, want at least 1":   func(s *gfn.Spec) { s.NumBackward = 0 },
+		"Spec.InputDim is 0, want at least 1":      func(s *gfn.Spec) { s.InputDim = 0 },
+		"Spec.MaxLen is 0, want at least 1":        func(s *gfn.Spec) { s.MaxLen = 0 },
+		"Spec.MaxLen is -3, want at least 1":       func(s *gfn.Spec) { s.MaxLen = -3 },
+		"Spec.OneHot is -1, want in [0, InputDim]": func(s *gfn.Spec) { s.OneHot = -1 },
+		"Spec.OneHot is 99, want in [0, InputDim]": func(s *gfn.Spec) { s.OneHot = 99 },
+	} {
+		env := badSpec{hypergrid.New(2, 4, hypergrid.Standard), edit}
+		for _, alg := range []train.Algorithm{uniformTB(), &softrl.DQN{Hidden: []int{8}}} {
+			_, err := train.New(train.Config{Env: env, Algorithm: alg, Seed: 1})
+			if !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%T: %v, want an error that says %q", alg, err, want)
+			}
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -50,7 +49,7 @@ func TestNewErrors(t *testing.T) {
 // craft rewrites the iteration count of a checkpoint and fixes its checksum,
 // as someone who knows the format could.
 func craft(data []byte, iter int64) []byte {
-	b := append([]byte(nil), data[:len(data)-4]...)
+	b := append([]byte(nil), data...)
 	off := 8
 	n := int(binary.LittleEndian.Uint64(b[off:]))
 	off += 8
@@ -58,7 +57,7 @@ func craft(data []byte, iter int64) []byte {
 		off += 8 + int(binary.LittleEndian.Uint64(b[off:]))
 	}
 	binary.LittleEndian.PutUint64(b[off:], uint64(iter)) // the iteration comes first after the settings
-	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+	return fixCRC(b)
 }
 
 func TestLoadRefuses(t *testing.T) {

@@ -74,7 +74,7 @@ func (e *Empirical) AddBatch(env Enumerable, b *Batch) error {
 	}
 	s := e.state[:b.StateDim]
 	for i := 0; i < b.N; i++ {
-		k, err := checkIndex(env, b.Terminal(i), s, len(e.counts))
+		k, err := CheckIndex(env, b.Terminal(i), s, len(e.counts))
 		if err != nil {
 			return err
 		}
@@ -83,10 +83,12 @@ func (e *Empirical) AddBatch(env Enumerable, b *Batch) error {
 	return nil
 }
 
-// checkIndex returns the index of x, or an error wrapping ErrEnv if it is
-// outside [0, n) or is the index of another state (StateAt): two states
-// that share an index would corrupt every metric. s is scratch of len(x).
-func checkIndex(env Enumerable, x, s State, n int) (int, error) {
+// CheckIndex returns the index of x in env, or an error wrapping ErrEnv if
+// it is outside [0, n) or is the index of another state (StateAt): two
+// states that share an index would corrupt every metric. n is
+// env.NumStates() and s is scratch of len(x). Code that indexes a table by
+// the states a Step reaches checks them with it.
+func CheckIndex(env Enumerable, x, s State, n int) (int, error) {
 	k := env.Index(x)
 	if k < 0 || k >= n {
 		return k, fmt.Errorf("%w: Index of %v is %d, outside [0, NumStates = %d)", ErrEnv, x, k, n)

@@ -99,7 +99,7 @@ func ExactDistribution(env Enumerable, m Evaluator) ([]float64, error) {
 					continue
 				}
 				env.Step(next, s, act)
-				k, err := checkIndex(env, next, scratch, n)
+				k, err := CheckIndex(env, next, scratch, n)
 				if err != nil {
 					return nil, err
 				}

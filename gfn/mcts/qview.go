@@ -69,8 +69,10 @@ const forwardChunk = 2048
 // Q-values, so that EdgeFlowQ with these flows is the Q-function view of a
 // model trained by TB, which has no flow head. The reach probabilities are
 // computed by dynamic programming over the states in topological (index)
-// order, in log space, with batched forward passes.
-func ForwardLogFlows(env gfn.Enumerable, m gfn.Evaluator, logZ float64) []float64 {
+// order, in log space, with batched forward passes. It returns an error
+// wrapping gfn.ErrEnv if a step leaves the enumerated states
+// (gfn.CheckIndex).
+func ForwardLogFlows(env gfn.Enumerable, m gfn.Evaluator, logZ float64) ([]float64, error) {
 	spec := env.Spec()
 	n, d, a := env.NumStates(), spec.StateDim, spec.NumActions
 	logF := make([]float64, n)
@@ -79,7 +81,7 @@ func ForwardLogFlows(env gfn.Enumerable, m gfn.Evaluator, logZ float64) []float6
 	}
 	logF[0] = logZ
 	chunk := make([]int, forwardChunk*d)
-	next := make(gfn.State, d)
+	next, scratch := make(gfn.State, d), make(gfn.State, d)
 	mask := make([]bool, a)
 	var t autograd.Tape
 	for lo := 0; lo < n; lo += forwardChunk {
@@ -102,12 +104,15 @@ func ForwardLogFlows(env gfn.Enumerable, m gfn.Evaluator, logZ float64) []float6
 					continue
 				}
 				env.Step(next, s, act)
-				c := env.Index(next)
+				c, err := gfn.CheckIndex(env, next, scratch, n)
+				if err != nil {
+					return nil, fmt.Errorf("mcts: %w", err)
+				}
 				logF[c] = logAddExp(logF[c], f+lp[j*a+act])
 			}
 		}
 	}
-	return logF
+	return logF, nil
 }
 
 // logAddExp returns log(eˣ + eʸ).
@@ -127,7 +132,7 @@ func logAddExp(x, y float64) float64 {
 // TrueReward before use.
 //
 // It returns an error if m has no flow head and either env is not
-// Enumerable or logZ is not finite.
+// Enumerable, logZ is not finite or ForwardLogFlows fails.
 func ForModel(env gfn.Env, m gfn.Evaluator, pb gfn.Backward, logZ float64) (*Planner, error) {
 	s0 := make(gfn.State, env.Spec().StateDim)
 	env.Start(s0)
@@ -141,7 +146,11 @@ func ForModel(env gfn.Env, m gfn.Evaluator, pb gfn.Backward, logZ float64) (*Pla
 		case math.IsNaN(logZ) || math.IsInf(logZ, 0):
 			return nil, fmt.Errorf("mcts: the model (%T) has no flow head and log Z is %v: no flows to plan with", m, logZ)
 		}
-		q.LogF, q.Env = ForwardLogFlows(enum, m, logZ), enum
+		logF, err := ForwardLogFlows(enum, m, logZ)
+		if err != nil {
+			return nil, err
+		}
+		q.LogF, q.Env = logF, enum
 	}
 	return &Planner{Env: env, Q: q, Backward: pb}, nil
 }

@@ -1,11 +1,14 @@
 package mcts_test
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gogfn/gogfn/autograd"
+	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
 	"github.com/gogfn/gogfn/gfn/mcts"
 	"github.com/gogfn/gogfn/gfn/softrl"
@@ -72,7 +75,10 @@ func TestForwardLogFlows(t *testing.T) {
 	for _, env := range []testenv.Tiny{testenv.Grid{}, testenv.Subsets{}, testenv.Fill{N: 3}} {
 		fl := testenv.NewFlows(env)
 		model := noFlow{&softrl.SoftPolicy{Env: env, Q: starTable(env)}}
-		logF := mcts.ForwardLogFlows(env, model, fl.LogZ)
+		logF, err := mcts.ForwardLogFlows(env, model, fl.LogZ)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, want := range fl.LogF {
 			if math.Abs(logF[i]-want) > 1e-12 {
 				t.Errorf("%T: log F of state %d is %v, want %v", env, i, logF[i], want)
@@ -127,5 +133,30 @@ func TestForModel(t *testing.T) {
 	line := testenv.Line{N: 3}
 	if _, err := mcts.ForModel(line, noFlow{&softrl.SoftPolicy{Env: line, Q: zeroQ{2}}}, nil, 0); err == nil {
 		t.Error("no flow head and not Enumerable: no error")
+	}
+}
+
+// badIndex is a hypergrid whose Index sends [1 1] outside the enumerated
+// states.
+type badIndex struct{ *hypergrid.Env }
+
+func (e badIndex) Index(s gfn.State) int {
+	if s[0] == 1 && s[1] == 1 {
+		return e.NumStates() + 7
+	}
+	return e.Env.Index(s)
+}
+
+// TestForwardLogFlowsBrokenIndex checks that a step out of the enumerated
+// states is an error that names it, for ForwardLogFlows and ForModel.
+func TestForwardLogFlowsBrokenIndex(t *testing.T) {
+	env := badIndex{hypergrid.New(2, 4, hypergrid.Standard)}
+	model := noFlow{&softrl.SoftPolicy{Env: env, Q: zeroQ{env.Spec().NumActions}}}
+	const want = "Index of [1 1] is 23, outside [0, NumStates = 16)"
+	if _, err := mcts.ForwardLogFlows(env, model, 0); !errors.Is(err, gfn.ErrEnv) || !strings.Contains(err.Error(), want) {
+		t.Errorf("ForwardLogFlows: %v, want an error that says %q", err, want)
+	}
+	if _, err := mcts.ForModel(env, model, nil, 0); !errors.Is(err, gfn.ErrEnv) {
+		t.Errorf("ForModel: %v, want an ErrEnv", err)
 	}
 }

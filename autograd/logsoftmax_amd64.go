@@ -23,8 +23,11 @@ func lseShiftAVX512(dst, x *float64, valid *bool, n int, c float64)
 //go:noescape
 func lseBackAVX512(xg, gp, o *float64, valid *bool, n int, s float64)
 
+//go:noescape
+func lseExpWAVX512(dst, x *float64, valid *bool, n int, m, scale float64) float64
+
 var avx512LSEKernels = lseKernels{max: lseMaxVecAVX512, expSum: lseExpSumVecAVX512, sum: lseSumVecAVX512,
-	shift: lseShiftVecAVX512, back: lseBackVecAVX512}
+	shift: lseShiftVecAVX512, back: lseBackVecAVX512, expW: lseExpWVecAVX512}
 
 // lsek holds the LogSoftmax kernels this CPU runs: the AVX-512 assembly when
 // gemm reports AVX-512 (F, DQ and VL; the kernels need only F), else the
@@ -73,4 +76,9 @@ func lseShiftVecAVX512(dst, x []float64, valid []bool, c float64) {
 func lseBackVecAVX512(xg, g, o []float64, valid []bool, s float64) {
 	checkLSE(valid, len(o), xg, g)
 	lseBackAVX512(unsafe.SliceData(xg), unsafe.SliceData(g), unsafe.SliceData(o), unsafe.SliceData(valid), len(o), s)
+}
+
+func lseExpWVecAVX512(dst, x []float64, valid []bool, m, scale float64) float64 {
+	checkLSE(valid, len(x), dst)
+	return lseExpWAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), unsafe.SliceData(valid), len(x), m, scale)
 }

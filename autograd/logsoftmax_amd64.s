@@ -264,3 +264,51 @@ bktail:
 bkdone:
 	VZEROUPPER
 	RET
+
+// func lseExpWAVX512(dst, x *float64, valid *bool, n int, m, scale float64) float64
+TEXT ·lseExpWAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         valid+16(FP), R8
+	MOVQ         n+24(FP), CX
+	VBROADCASTSD m+32(FP), Z29
+	VBROADCASTSD scale+40(FP), Z9
+	EXPCONST
+	VPXORQ       Z30, Z30, Z30
+	ALLVALID
+
+ewloop:
+	CMPQ CX, $8
+	JLT  ewtail
+	VALID8(ewbody)
+
+ewbody:
+	VMOVUPD   (SI), Z0
+	VSUBPD    Z29, Z0, Z0
+	VMULPD    Z9, Z0, Z0
+	EXP8(Z0, Z1, Z2, Z3, K1)
+	VMOVAPD.Z Z3, K2, Z3
+	VADDPD    Z3, Z30, Z30
+	VMOVUPD   Z3, (DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DI
+	SUBQ      $8, CX
+	JMP       ewloop
+
+ewtail:
+	TESTQ     CX, CX
+	JZ        ewred
+	TAILMASK(ewbits, ewnext, ewbitsdone)
+	VMOVUPD.Z (SI), K3, Z0
+	VSUBPD    Z29, Z0, Z0
+	VMULPD    Z9, Z0, Z0
+	EXP8(Z0, Z1, Z2, Z3, K1)
+	VMOVAPD.Z Z3, K2, Z3
+	VADDPD    Z3, Z30, Z30
+	VMOVUPD   Z3, K3, (DI)
+
+ewred:
+	SUMRED
+	VMOVSD X0, ret+48(FP)
+	VZEROUPPER
+	RET

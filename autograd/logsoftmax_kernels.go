@@ -28,9 +28,13 @@ type lseKernels struct {
 	// back adds g[j] − expm(o[j])·s to xg[j] at the valid entries: the
 	// backward pass of a log-softmax row o with s = Σ g.
 	back func(xg, g, o []float64, valid []bool, s float64)
+	// expW sets dst[j] = expm((x[j] − m)·scale) at the valid entries and
+	// +0 at the others, and returns Σ dst[j]: the weights of a softmax
+	// with temperature 1/scale.
+	expW func(dst, x []float64, valid []bool, m, scale float64) float64
 }
 
-var goLSEKernels = lseKernels{max: lseMaxGo, expSum: lseExpSumGo, sum: lseSumGo, shift: lseShiftGo, back: lseBackGo}
+var goLSEKernels = lseKernels{max: lseMaxGo, expSum: lseExpSumGo, sum: lseSumGo, shift: lseShiftGo, back: lseBackGo, expW: lseExpWGo}
 
 // checkLSE panics unless the slices of a kernel call on x are long enough.
 func checkLSE(valid []bool, n int, others ...[]float64) {
@@ -97,4 +101,15 @@ func lseBackGo(xg, g, o []float64, valid []bool, s float64) {
 			xg[j] += g[j] - float64(expm(v)*s)
 		}
 	}
+}
+
+func lseExpWGo(dst, x []float64, valid []bool, m, scale float64) float64 {
+	checkLSE(valid, len(x), dst)
+	for j, v := range x {
+		dst[j] = 0
+		if valid == nil || valid[j] {
+			dst[j] = expm((v - m) * scale)
+		}
+	}
+	return laneSum(len(x), nil, func(j int) float64 { return dst[j] })
 }

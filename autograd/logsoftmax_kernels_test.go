@@ -69,6 +69,20 @@ func TestLSEKernels(t *testing.T) {
 						t.Fatalf("%s: expSum(%v) = %v, want %v", where, shift, got, want)
 					}
 				}
+				if !math.IsInf(m, 0) {
+					scale := []float64{1, 0.5, 3}[trial%3]
+					want, got := make([]float64, n+2), make([]float64, n+2)
+					want[n], got[n] = 7, 7
+					ws, gs := lseExpWGo(want, x, valid, m, scale), ks.expW(got, x, valid, m, scale)
+					if !sameBits(gs, ws) {
+						t.Fatalf("%s: expW sum = %v, want %v", where, gs, ws)
+					}
+					for j := range got {
+						if !sameBits(got[j], want[j]) {
+							t.Fatalf("%s: expW: element %d is %v, want %v", where, j, got[j], want[j])
+						}
+					}
+				}
 				if got, want := ks.sum(x, valid), lseSumGo(x, valid); !sameBits(got, want) && !(math.IsNaN(got) && math.IsNaN(want)) {
 					t.Fatalf("%s: sum = %v, want %v", where, got, want)
 				}
@@ -143,5 +157,57 @@ func TestLSEDefinitions(t *testing.T) {
 				t.Fatalf("n=%d trial=%d: sum = %v, want %v", n, trial, got, s)
 			}
 		}
+	}
+}
+
+// TestSoftmaxWeights checks SoftmaxWeights against math.Exp (a relative
+// 1e-15 per weight, 1e-13 for the sum), that masked entries weigh +0, and
+// its infinite maxima.
+func TestSoftmaxWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, n := range []int{1, 7, 8, 30, 3840} {
+		for trial := range 4 {
+			x, valid := lseRow(rng, n, 4, false, trial%2 == 0)
+			if valid != nil {
+				valid[0] = true
+			}
+			temp := []float64{1, 0.3, 2, 1}[trial]
+			w := make([]float64, n)
+			m, sum := SoftmaxWeights(w, x, valid, temp)
+			if want := lseMaxGo(x, valid); m != want {
+				t.Fatalf("n=%d: max %v, want %v", n, m, want)
+			}
+			var s float64
+			for j := range w {
+				want := 0.0
+				if valid == nil || valid[j] {
+					want = math.Exp((x[j] - m) / temp)
+				}
+				s += want
+				if math.Abs(w[j]-want) > 1e-15*want || math.Signbit(w[j]) {
+					t.Fatalf("n=%d temp=%v: w[%d] = %v, want %v", n, temp, j, w[j], want)
+				}
+			}
+			if math.Abs(sum-s) > 1e-13*s {
+				t.Fatalf("n=%d temp=%v: sum %v, want %v", n, temp, sum, s)
+			}
+		}
+	}
+	w := []float64{7, 7}
+	for _, c := range []struct {
+		x     []float64
+		valid []bool
+		m     float64
+	}{
+		{[]float64{1, 2}, []bool{false, false}, math.Inf(-1)},
+		{[]float64{math.Inf(-1), 2}, []bool{true, false}, math.Inf(-1)},
+		{[]float64{math.Inf(1), 2}, nil, math.Inf(1)},
+	} {
+		if m, sum := SoftmaxWeights(w, c.x, c.valid, 1); m != c.m || sum != 0 || w[0] != 7 {
+			t.Errorf("SoftmaxWeights(%v, %v) = %v, %v and w %v, want %v, 0 and w unchanged", c.x, c.valid, m, sum, w, c.m)
+		}
+	}
+	if _, sum := SoftmaxWeights(w, []float64{math.NaN(), 0}, nil, 1); !math.IsNaN(sum) {
+		t.Errorf("SoftmaxWeights with NaN: sum %v, want NaN", sum)
 	}
 }

@@ -1,5 +1,7 @@
 package autograd
 
+import "math"
+
 // LogSoftmax returns, for each row, x[i,j] − log Σₖ exp(x[i,k]): [m×n] → [m×n],
 // the log-probabilities of a categorical distribution with logits x. If valid
 // is not nil it is a row-major [m×n] mask: masked entries are −Inf in the
@@ -35,4 +37,25 @@ func logSoftmaxBack(out *Node) {
 		mask, gi := rowMask(out.bools, i, n), g[i*n:i*n+n]
 		lsek.back(xg[i*n:i*n+n], gi, ov[i*n:i*n+n], mask, lsek.sum(gi, mask))
 	}
+}
+
+// SoftmaxWeights sets w[j] = exp((x[j] − m)·(1/temp)) at the entries where valid
+// is true (every entry if valid is nil) and +0 at the others, m being the
+// largest valid entry, and returns m and Σⱼ w[j]: the weights of a masked
+// softmax with temperature temp, not yet normalised. The exponential is
+// LogSoftmax's (expm), summed the same way: the results are the same to the
+// bit on every CPU. If m is infinite (no valid entry, every valid entry
+// −Inf, or one +Inf) it returns m and 0 and leaves w as it was; with NaN
+// among the valid entries the sum is NaN.
+//
+// It panics if w is shorter than x or valid is neither nil nor as long as x.
+func SoftmaxWeights(w, x []float64, valid []bool, temp float64) (m, sum float64) {
+	if valid != nil && len(valid) != len(x) {
+		panic(shapeErr("mask of length %d for a row of %d", len(valid), len(x)))
+	}
+	m = lsek.max(x, valid)
+	if math.IsInf(m, 0) {
+		return m, 0
+	}
+	return m, lsek.expW(w, x, valid, m, 1/temp)
 }

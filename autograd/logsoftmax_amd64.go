@@ -21,7 +21,7 @@ func lseSumAVX512(x *float64, valid *bool, n int) float64
 func lseShiftAVX512(dst, x *float64, valid *bool, n int, c float64)
 
 //go:noescape
-func lseBackAVX512(xg, gp, o *float64, valid *bool, n int, s float64)
+func lseBackAVX512(xg, gp, o *float64, valid *bool, n int, s, c float64)
 
 //go:noescape
 func lseExpWAVX512(dst, x *float64, valid *bool, n int, m, scale float64) float64
@@ -73,9 +73,9 @@ func lseShiftVecAVX512(dst, x []float64, valid []bool, c float64) {
 	lseShiftAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), unsafe.SliceData(valid), len(x), c)
 }
 
-func lseBackVecAVX512(xg, g, o []float64, valid []bool, s float64) {
+func lseBackVecAVX512(xg, g, o []float64, valid []bool, s, c float64) {
 	checkLSE(valid, len(o), xg, g)
-	lseBackAVX512(unsafe.SliceData(xg), unsafe.SliceData(g), unsafe.SliceData(o), unsafe.SliceData(valid), len(o), s)
+	lseBackAVX512(unsafe.SliceData(xg), unsafe.SliceData(g), unsafe.SliceData(o), unsafe.SliceData(valid), len(o), s, c)
 }
 
 func lseExpWVecAVX512(dst, x []float64, valid []bool, m, scale float64) float64 {

@@ -218,14 +218,15 @@ shdone:
 	VZEROUPPER
 	RET
 
-// func lseBackAVX512(xg, gp, o *float64, valid *bool, n int, s float64)
-TEXT ·lseBackAVX512(SB), NOSPLIT, $0-48
+// func lseBackAVX512(xg, gp, o *float64, valid *bool, n int, s, c float64)
+TEXT ·lseBackAVX512(SB), NOSPLIT, $0-56
 	MOVQ         xg+0(FP), DI
 	MOVQ         gp+8(FP), R11
 	MOVQ         o+16(FP), SI
 	MOVQ         valid+24(FP), R8
 	MOVQ         n+32(FP), CX
 	VBROADCASTSD s+40(FP), Z29
+	VBROADCASTSD c+48(FP), Z8
 	EXPCONST
 	ALLVALID
 
@@ -236,6 +237,7 @@ bkloop:
 
 bkbody:
 	VMOVUPD (SI), Z0
+	VSUBPD  Z8, Z0, Z0
 	EXP8(Z0, Z1, Z2, Z3, K1)
 	VMULPD  Z29, Z3, Z3
 	VMOVUPD (R11), Z4
@@ -253,6 +255,7 @@ bktail:
 	JZ        bkdone
 	TAILMASK(bkbits, bknext, bkbitsdone)
 	VMOVUPD.Z (SI), K3, Z0
+	VSUBPD    Z8, Z0, Z0
 	EXP8(Z0, Z1, Z2, Z3, K1)
 	VMULPD    Z29, Z3, Z3
 	VMOVUPD.Z (R11), K3, Z4

@@ -25,9 +25,11 @@ type lseKernels struct {
 	// shift sets dst[j] = x[j] − c at the valid entries and −Inf at the
 	// others.
 	shift func(dst, x []float64, valid []bool, c float64)
-	// back adds g[j] − expm(o[j])·s to xg[j] at the valid entries: the
-	// backward pass of a log-softmax row o with s = Σ g.
-	back func(xg, g, o []float64, valid []bool, s float64)
+	// back adds g[j] − expm(o[j] − c)·s to xg[j] at the valid entries:
+	// the backward pass of a log-softmax row o − c with s = Σ g (c = 0
+	// for a row of LogSoftmax's output, the log-normaliser for a row of
+	// its input).
+	back func(xg, g, o []float64, valid []bool, s, c float64)
 	// expW sets dst[j] = expm((x[j] − m)·scale) at the valid entries and
 	// +0 at the others, and returns Σ dst[j]: the weights of a softmax
 	// with temperature 1/scale.
@@ -91,14 +93,14 @@ func lseShiftGo(dst, x []float64, valid []bool, c float64) {
 	}
 }
 
-func lseBackGo(xg, g, o []float64, valid []bool, s float64) {
+func lseBackGo(xg, g, o []float64, valid []bool, s, c float64) {
 	n := len(o)
 	checkLSE(valid, n, xg, g)
 	for j, v := range o[:n] {
 		if valid == nil || valid[j] {
 			// The conversion rounds the product: no fused multiply-add,
 			// as in the vector kernel.
-			xg[j] += g[j] - float64(expm(v)*s)
+			xg[j] += g[j] - float64(expm(v-c)*s)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // lseRow returns a row of n logits for the kernel tests: normals scaled by
@@ -106,8 +108,9 @@ func TestLSEKernels(t *testing.T) {
 				want = eltNormals(rng, n+3)
 				got = append([]float64(nil), want...)
 				orig := append([]float64(nil), want...)
-				lseBackGo(want, g, o, valid, s)
-				ks.back(got, g, o, valid, s)
+				sh := []float64{0, 0.5, -2}[trial%3]
+				lseBackGo(want, g, o, valid, s, sh)
+				ks.back(got, g, o, valid, s, sh)
 				for j := range got {
 					if !sameBits(got[j], want[j]) {
 						t.Fatalf("%s: back: element %d is %v, want %v", where, j, got[j], want[j])
@@ -209,5 +212,46 @@ func TestSoftmaxWeights(t *testing.T) {
 	}
 	if _, sum := SoftmaxWeights(w, []float64{math.NaN(), 0}, nil, 1); !math.IsNaN(sum) {
 		t.Errorf("SoftmaxWeights with NaN: sum %v, want NaN", sum)
+	}
+}
+
+// TestLogSoftmaxPickMatches checks LogSoftmaxPick against Pick of
+// LogSoftmax, values and gradients, on rows longer than a vector, masked,
+// with one pick of a masked entry (−Inf, no gradient).
+func TestLogSoftmaxPickMatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	const m, n = 5, 37
+	x := mat.NewDense(m, n, eltNormals(rng, m*n))
+	valid := make([]bool, m*n)
+	idx := make([]int, m)
+	for i := range m {
+		for j := range n {
+			valid[i*n+j] = (i+j)%3 != 0
+		}
+		idx[i] = (3*i + 1) % n
+	}
+	idx[3] = 0 // a masked pick
+	valid[3*n] = false
+	a, b := NewParam(mat.DenseCopyOf(x)), NewParam(mat.DenseCopyOf(x))
+	var ta, tb Tape
+	w := eltNormals(rng, m)
+	wa := ta.Const(mat.NewDense(m, 1, w))
+	wb := tb.Const(mat.NewDense(m, 1, w))
+	pa := ta.LogSoftmaxPick(a, valid, idx)
+	pb := tb.Pick(tb.LogSoftmax(b, valid), idx)
+	for i := range m {
+		va, vb := pa.Value.At(i, 0), pb.Value.At(i, 0)
+		if math.Abs(va-vb) > 1e-14 && !(math.IsInf(va, -1) && math.IsInf(vb, -1)) {
+			t.Fatalf("row %d: %v, want %v", i, va, vb)
+		}
+	}
+	if !math.IsInf(pa.Value.At(3, 0), -1) {
+		t.Fatalf("masked pick = %v, want −Inf", pa.Value.At(3, 0))
+	}
+	// The losses are −Inf, but the gradients are those of the finite rows.
+	ta.Backward(ta.Sum(ta.Mul(pa, wa)))
+	tb.Backward(tb.Sum(tb.Mul(pb, wb)))
+	if !mat.EqualApprox(a.Grad, b.Grad, 1e-14) {
+		t.Errorf("gradient\n%v\nwant\n%v", mat.Formatted(a.Grad), mat.Formatted(b.Grad))
 	}
 }

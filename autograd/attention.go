@@ -199,13 +199,7 @@ func (a attnShape) scratchOf(probs []float64) (sq, t []float64) {
 // transpose sets dst [d_h×L] to s·Xᵀ for the [L×d_h] block X that starts at
 // x, rows 3d apart.
 func (a attnShape) transpose(dst, x []float64, s float64) {
-	c3 := 3 * a.d
-	for j := 0; j < a.l; j++ {
-		row := x[j*c3 : j*c3+a.dh]
-		for c, v := range row {
-			dst[c*a.l+j] = s * v
-		}
-	}
+	attn.transpose(dst, x, a.l, a.dh, 3*a.d, s)
 }
 
 // qkv returns the starts of the query, key and value blocks of sequence b,

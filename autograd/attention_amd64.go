@@ -17,7 +17,11 @@ func expAVX512(dst, x *float64, n int)
 //go:noescape
 func softmaxAVX512(s *float64, l, rows int, tmp *float64)
 
-var avx512AttnKernels = attnKernels{mulRows: mulRowsVecAVX512, exp: expVecAVX512, softmax: softmaxVecAVX512}
+//go:noescape
+func transposeAVX512(dst, x *float64, rows, cols int, idx *int64, step int, s float64)
+
+var avx512AttnKernels = attnKernels{mulRows: mulRowsVecAVX512, exp: expVecAVX512, softmax: softmaxVecAVX512,
+	transpose: transposeVecAVX512}
 
 // attn holds the Attention kernels this CPU runs: the AVX-512 assembly when
 // gemm reports AVX-512 (F, DQ and VL; the kernels need only F), else the
@@ -68,4 +72,16 @@ func softmaxVecAVX512(s []float64, l, rows int, tmp []float64) {
 	_ = s[l*rows-1]
 	_ = tmp[rows-1]
 	softmaxAVX512(unsafe.SliceData(s), l, rows, unsafe.SliceData(tmp))
+}
+
+func transposeVecAVX512(dst, x []float64, rows, cols, ldx int, s float64) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	checkTranspose(dst, x, rows, cols, ldx)
+	var idx [8]int64
+	for l := range idx {
+		idx[l] = int64(l * ldx)
+	}
+	transposeAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), rows, cols, &idx[0], 64*ldx, s)
 }

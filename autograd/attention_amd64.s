@@ -161,3 +161,55 @@ put1:
 done:
 	VZEROUPPER
 	RET
+
+// func transposeAVX512(dst, x *float64, rows, cols int, idx *int64, step int, s float64)
+// sets dst[c·rows + j] = s·x[j·ldx + c] for c < cols, j < rows: for each
+// column c, the rows are gathered eight at a time (idx holds l·ldx for the
+// lanes l, step is 64·ldx, the bytes between blocks of eight rows), scaled
+// and stored contiguously, the last block masked.
+TEXT ·transposeAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), R10
+	MOVQ         rows+16(FP), R8
+	MOVQ         cols+24(FP), R9
+	MOVQ         idx+32(FP), AX
+	VMOVDQU64    (AX), Z7
+	MOVQ         step+40(FP), DX
+	VBROADCASTSD s+48(FP), Z6
+
+trcol:
+	MOVQ R10, R11
+	MOVQ R8, CX
+
+trrows:
+	CMPQ       CX, $8
+	JLT        trtail
+	KXNORW     K4, K4, K4
+	VGATHERQPD (R11)(Z7*8), K4, Z0
+	VMULPD     Z6, Z0, Z0
+	VMOVUPD    Z0, (DI)
+	ADDQ       $64, DI
+	ADDQ       DX, R11
+	SUBQ       $8, CX
+	JMP        trrows
+
+trtail:
+	TESTQ      CX, CX
+	JZ         trnext
+	MOVQ       $1, AX
+	SHLQ       CX, AX
+	DECQ       AX
+	KMOVW      AX, K4
+	KMOVW      AX, K5
+	VPXORQ     Z0, Z0, Z0
+	VGATHERQPD (R11)(Z7*8), K4, Z0
+	VMULPD     Z6, Z0, Z0
+	VMOVUPD    Z0, K5, (DI)
+	LEAQ       (DI)(CX*8), DI
+
+trnext:
+	ADDQ $8, R10
+	DECQ R9
+	JNZ  trcol
+	VZEROUPPER
+	RET

@@ -28,9 +28,14 @@ type attnKernels struct {
 	// the kernels may give different NaN rows. It panics if s or tmp is
 	// too short.
 	softmax func(s []float64, l, rows int, tmp []float64)
+	// transpose sets dst[c·rows + j] = s·x[j·ldx + c] for c < cols and
+	// j < rows: dst [cols×rows] is s times the transpose of the
+	// [rows×cols] block of x with rows ldx apart. It panics if a slice is
+	// too short for its shape.
+	transpose func(dst, x []float64, rows, cols, ldx int, s float64)
 }
 
-var goAttnKernels = attnKernels{mulRows: mulRowsGo, exp: expGo, softmax: softmaxGo}
+var goAttnKernels = attnKernels{mulRows: mulRowsGo, exp: expGo, softmax: softmaxGo, transpose: transposeGo}
 
 // checkMulRows panics unless the slices of a mulRows call are long enough.
 func checkMulRows(m, n, k int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int) {
@@ -133,6 +138,27 @@ func softmaxGo(s []float64, l, rows int, tmp []float64) {
 		inv := 1 / sum8(row, 0, false)
 		for j := range row {
 			row[j] *= inv
+		}
+	}
+}
+
+// checkTranspose panics unless the slices of a transpose call are long
+// enough.
+func checkTranspose(dst, x []float64, rows, cols, ldx int) {
+	if ldx < cols || len(dst) < rows*cols || len(x) < (rows-1)*ldx+cols {
+		panic(shapeErr("transpose of %d×%d (rows %d apart) with short operands", rows, cols, ldx))
+	}
+}
+
+func transposeGo(dst, x []float64, rows, cols, ldx int, s float64) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	checkTranspose(dst, x, rows, cols, ldx)
+	for j := 0; j < rows; j++ {
+		row := x[j*ldx : j*ldx+cols]
+		for c, v := range row {
+			dst[c*rows+j] = s * v
 		}
 	}
 }

@@ -165,6 +165,26 @@ func cases() []opCase {
 			}
 			return tp.Pick(tp.LogSoftmax(p[0], mask(m, n)), idx)
 		}},
+		{name: "LogSoftmaxPick/masked", shapes: one, gen: magnitude(0.1, 5), f: func(tp *tape, p []*node) *node {
+			m, n := p[0].Dims()
+			idx := make([]int, m)
+			for i := range idx {
+				idx[i] = i % n // always valid in mask(m, n)
+			}
+			return tp.LogSoftmaxPick(p[0], mask(m, n), idx)
+		}, ref: func(p []*mat.Dense) *mat.Dense {
+			m, n := p[0].Dims()
+			v := mask(m, n)
+			return rowsRef(col, func(i int, row, dst []float64) { dst[0] = row[i%n] - lse(row, v[i*n:i*n+n]) })(p)
+		}},
+		{name: "LogSoftmaxPick", shapes: one, gen: magnitude(0.1, 5), f: func(tp *tape, p []*node) *node {
+			m, n := p[0].Dims()
+			return tp.LogSoftmaxPick(p[0], nil, pickIdx(m, n))
+		}, ref: func(p []*mat.Dense) *mat.Dense {
+			m, n := p[0].Dims()
+			idx := pickIdx(m, n)
+			return rowsRef(col, func(i int, row, dst []float64) { dst[0] = row[idx[i]] - lse(row, nil) })(p)
+		}},
 		{name: "Embed/k=1", shapes: [][]dims{{{3, 4}}, {{1, 1}}},
 			f: func(tp *tape, p []*node) *node {
 				r, _ := p[0].Dims()

@@ -1,6 +1,9 @@
 package autograd
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Sum returns the sum of every element of x, as a 1×1 node.
 func (t *Tape) Sum(x *Node) *Node {
@@ -136,30 +139,18 @@ func logSumExpRowsBack(out *Node) {
 	}
 }
 
-// logSumExp returns log Σ exp(x) over the entries where mask is nil or true.
+// logSumExp returns log Σ exp(x) over the entries where mask is nil or true,
+// with the exponential expm (see logsoftmax_kernels.go).
 // It panics with ErrAllMasked if no entry is valid.
 func logSumExp(x []float64, mask []bool) float64 {
-	hi := math.Inf(-1)
-	found := false
-	for j, v := range x {
-		if mask == nil || mask[j] {
-			found = true
-			hi = max(hi, v)
-		}
-	}
-	if !found {
-		panic(ErrAllMasked)
-	}
+	hi := lsek.max(x, mask)
 	if math.IsInf(hi, 0) {
+		if len(x) == 0 || mask != nil && !slices.Contains(mask[:len(x)], true) {
+			panic(ErrAllMasked)
+		}
 		return hi
 	}
-	var s float64
-	for j, v := range x {
-		if mask == nil || mask[j] {
-			s += math.Exp(v - hi)
-		}
-	}
-	return hi + math.Log(s)
+	return hi + math.Log(lsek.expSum(x, mask, hi))
 }
 
 // setMask copies valid into dst, or returns dst[:0] for no mask.

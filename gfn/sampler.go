@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/gogfn/gogfn/autograd"
 	"github.com/gogfn/gogfn/internal/scratch"
 )
 
@@ -206,34 +207,30 @@ func (s *Sampler) fill(dst *Batch, n int) error {
 // returns −1 when no action is valid or a valid logit is NaN or +Inf, or when
 // every valid logit is −Inf: no distribution is defined then.
 func DrawSoftmax(rng *rand.Rand, w, logits []float64, mask []bool, temp, eps float64) int {
-	mx, nv, last := math.Inf(-1), 0, -1
+	nv, last := 0, -1
 	for j, ok := range mask {
 		if ok {
-			v := logits[j]
-			if math.IsNaN(v) || math.IsInf(v, 1) {
-				return -1
-			}
-			nv++
-			last = j
-			mx = math.Max(mx, v)
+			nv, last = nv+1, j
 		}
 	}
-	if nv == 0 || math.IsInf(mx, -1) {
+	if nv == 0 {
 		return -1
 	}
-	var sum float64
-	for j, ok := range mask {
-		w[j] = 0
-		if ok {
-			w[j] = math.Exp((logits[j] - mx) / temp)
-			sum += w[j]
-		}
+	// The weights w[j] = exp((logits[j] − max)/temp) of the valid actions,
+	// vectorised; a NaN among the valid logits makes their sum NaN.
+	mx, sum := autograd.SoftmaxWeights(w[:len(mask)], logits[:len(mask)], mask, temp)
+	if math.IsInf(mx, 0) || math.IsNaN(sum) {
+		return -1
 	}
-	u := rng.Float64()
+	// The draw compares u·sum with the running sum of
+	// (1−eps)·w[j] + eps·sum/nv: the behaviour policy's cumulative
+	// probabilities scaled by sum.
+	u := rng.Float64() * sum
+	a, c := 1-eps, eps*sum/float64(nv)
 	var acc float64
 	for j, ok := range mask {
 		if ok {
-			acc += (1-eps)*w[j]/sum + eps/float64(nv)
+			acc += a*w[j] + c
 			if u < acc {
 				return j
 			}

@@ -44,13 +44,15 @@ func (p *Policy) scores(dst *gfn.Scores, t *autograd.Tape, b *gfn.Batch, logits,
 			p.acts[r] = 0
 		}
 	}
-	ls := t.LogSoftmax(logits, p.fmask)
-	dst.LogPF = t.Rows(t.Pick(ls, p.acts), src[:m])
 	if p.Spec.Exit {
+		ls := t.LogSoftmax(logits, p.fmask)
+		dst.LogPF = t.Rows(t.Pick(ls, p.acts), src[:m])
 		for r := range p.acts {
 			p.acts[r] = p.a - 1
 		}
 		dst.LogPFExit = t.Rows(t.Pick(ls, p.acts), src[:m])
+	} else { // one log-probability per row: no [rows×A] log-softmax kept
+		dst.LogPF = t.Rows(t.LogSoftmaxPick(logits, p.fmask, p.acts), src[:m])
 	}
 	if logF != nil {
 		dst.LogF = t.Rows(logF, src)
@@ -73,7 +75,7 @@ func (p *Policy) scores(dst *gfn.Scores, t *autograd.Tape, b *gfn.Batch, logits,
 		p.rev.BackwardMask(row, b.Target(j))
 		p.acts[j], p.rows[j] = b.Back[j], tgt[j]
 	}
-	dst.LogPB = t.Pick(t.LogSoftmax(t.Rows(pb, p.rows), p.bmask), p.acts)
+	dst.LogPB = t.LogSoftmaxPick(t.Rows(pb, p.rows), p.bmask, p.acts)
 	return dst
 }
 

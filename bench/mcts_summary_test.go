@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/gogfn/gogfn/envs/hypergrid"
 	"github.com/gogfn/gogfn/gfn"
+	"github.com/gogfn/gogfn/internal/jsonl"
 	"github.com/gogfn/gogfn/nn"
 )
 
@@ -126,25 +125,13 @@ func TestMCTSSummary(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
+// readMCTSRecords reads the records of a run's metrics.jsonl.
 func readMCTSRecords(path string) ([]mctsRecord, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	rs, err := jsonl.Read[mctsRecord](path)
+	if err == nil && len(rs) == 0 {
+		err = fmt.Errorf("%s: no records", path)
 	}
-	defer f.Close()
-	var rs []mctsRecord
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r mctsRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		rs = append(rs, r)
-	}
-	if len(rs) == 0 {
-		return nil, fmt.Errorf("%s: no records", path)
-	}
-	return rs, sc.Err()
+	return rs, err
 }
 
 // cpuSeconds returns the user plus system seconds that path records, and

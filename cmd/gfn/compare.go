@@ -52,7 +52,7 @@ func optional(f func(*record) *float64) func(*record) (float64, bool) {
 		if p == nil || r.Iter == 0 {
 			return math.NaN(), false
 		}
-		return *p, *p >= 0
+		return *p, !math.IsNaN(*p) && !math.IsInf(*p, 0)
 	}
 }
 
@@ -205,8 +205,12 @@ func cmdCompare(args []string, stdout, _ io.Writer) error {
 	if title == "" {
 		title = fmt.Sprintf("%s, %s", m.label, gridTitle(runs))
 	}
-	return plotCompare(f.out, runs, title, m.label, ax.label)
+	return plotCompare(f.out, runs, title, m.label, ax.label, !linearMetrics[f.metric])
 }
+
+// linearMetrics are the metrics plotted on a linear y axis: counts, a
+// correlation and log-rewards, which are not positive distances.
+var linearMetrics = map[string]bool{"modes": true, "spearman": true, "spearman_pb": true, "mean_logr": true}
 
 // gridTitle describes the grids of the runs.
 func gridTitle(runs []*compareRun) string {

@@ -25,16 +25,19 @@ var comparePalette = []color.RGBA{
 var compareDashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)},
 	{vg.Points(8), vg.Points(3), vg.Points(2), vg.Points(3)}}
 
-// plotCompare draws the runs' curves on a log-scale y axis, one colour per
-// run group (the label without its seed) and one dash pattern per seed
-// within a group, with the legend to the right of the plot.
-func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string) error {
+// plotCompare draws the runs' curves, on a log-scale y axis when logY (the
+// distances) and a linear one otherwise, one colour per run group (the
+// label without its seed) and one dash pattern per seed within a group,
+// with the legend to the right of the plot.
+func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string, logY bool) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = decadeTicks{}
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = decadeTicks{}
+	}
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
@@ -53,7 +56,7 @@ func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string) 
 		inGroup[g]++
 		var xys plotter.XYs
 		for i, y := range c.ys {
-			if y > 0 { // a log axis cannot show 0
+			if (y > 0 || !logY) && !math.IsNaN(y) { // a log axis cannot show 0
 				xys = append(xys, plotter.XY{X: c.xs[i], Y: y})
 				lo, hi = min(lo, y), max(hi, y)
 			}
@@ -76,10 +79,12 @@ func plotCompare(path string, runs []*compareRun, title, ylabel, xlabel string) 
 	if lo > hi {
 		lo, hi = 1e-3, 1
 	}
-	p.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
-	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)))
-	if p.Y.Max <= p.Y.Min {
-		p.Y.Max = p.Y.Min * 10
+	if logY {
+		p.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
+		p.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)))
+		if p.Y.Max <= p.Y.Min {
+			p.Y.Max = p.Y.Min * 10
+		}
 	}
 
 	legW := 0.4 * vg.Inch

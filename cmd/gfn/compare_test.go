@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -221,5 +222,44 @@ func TestCompareSeeds(t *testing.T) {
 	}
 	if code, _, stderr := gfnRun(t, "compare", "-seeds", "-at", "2", db[0]); code != 2 || !strings.Contains(stderr, "bad fraction") {
 		t.Errorf("-at 2: exit %d, %s", code, stderr)
+	}
+}
+
+// TestCompareSigned checks that metrics that may be negative (a log-reward,
+// a correlation) are tabulated and plotted, on a linear axis, and not
+// dropped as the distances' missing values are.
+func TestCompareSigned(t *testing.T) {
+	useFake(t)
+	dir := fakeRun(t, t.TempDir(), "tb", "-loss", "tb", "-iters", "40", "-eval-every", "10")
+	path := filepath.Join(dir, metricsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		r["mean_logr"], r["spearman"] = -86.5, -0.25
+		b, _ := json.Marshal(r)
+		out = append(append(out, b...), '\n')
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for metric, want := range map[string]string{"mean_logr": "-86.5", "spearman": "-0.25"} {
+		png := filepath.Join(t.TempDir(), metric+".png")
+		code, stdout, stderr := gfnRun(t, "compare", "-metric", metric, "-md", "-out", png, dir)
+		if code != 0 {
+			t.Fatalf("compare -metric %s: exit %d: %s", metric, code, stderr)
+		}
+		if !strings.Contains(stdout, want) {
+			t.Errorf("compare -metric %s: no %s in\n%s", metric, want, stdout)
+		}
+		if fi, err := os.Stat(png); err != nil || fi.Size() == 0 {
+			t.Errorf("compare -metric %s: no plot (%v)", metric, err)
+		}
 	}
 }

@@ -10,7 +10,7 @@
 # system CPU seconds and wall-clock seconds. Complete runs are skipped, so
 # the script can be interrupted and run again. Then
 #
-#   go test ./bench -run MCTSSummary -mcts-summary DIR      # DIR/summary.md
+#   go test ./bench -run MCTSSummary -mcts-summary $PWD/DIR # DIR/summary.md (go test runs in bench/)
 #   go run ./cmd/gfn compare -seeds -metric emp_l1_mean -out DIR/emp_l1.png DIR/runs/*
 #
 # summarise the runs (see bench/MCTS.md).

@@ -47,14 +47,16 @@
 //
 // # Parallelism
 //
-// Products of at least parallelFlops (2·m·n·k ≥ 2²⁴) are cut into row or
-// column strips, whichever repeats less packing, two per goroutine, and
-// shared between the calling goroutine and a pool of GOMAXPROCS−1
-// persistent workers started on first use. Strips are claimed from a shared
-// counter, so if a worker's core is busy elsewhere the caller takes its
-// strips rather than wait for it. Smaller products stay on the calling goroutine: on two cores
-// the hand-off costs more than it saves, and a GFlowNet trainer is better off
-// spending the second core on independent work. Packing buffers belong to a
+// Products of at least parallelFlops (2·m·n·k ≥ 2²⁶, for example
+// 512×256×256) are cut into row or column strips, whichever repeats less
+// packing, two per goroutine, and shared between the calling goroutine and
+// a pool of GOMAXPROCS−1 persistent workers started on first use. Strips are
+// claimed from a shared counter, so if a worker's core is busy elsewhere the
+// caller takes its strips rather than wait for it. Smaller products stay on
+// the calling goroutine: on two cores the hand-off, and the next step's
+// reading of a result half of which sits in the other core's cache, cost
+// more than they save, and a GFlowNet trainer is better off spending the
+// second core on independent work. Packing buffers belong to a
 // worker or come from a free list that the garbage collector never empties,
 // so steady-state calls do not allocate, and concurrent calls from several
 // goroutines never share per-call state.

@@ -7,12 +7,21 @@ import (
 )
 
 // parallelFlops is the smallest product, in flops (2·m·n·k), that is split
-// across goroutines. Below it the hand-off to a parked worker, and the
-// packing each piece repeats, cost more than they save. On the shared 2-core
-// machine this was tuned on (interleaved runs, GFLOP/s split vs not):
-// m=64, k=256, n=256 (8.4 Mflop) 50-69 vs 78-90; m=128 (16.8 Mflop) 92-95
-// vs 80-93; 256³ 112-114 vs 89-92; m=1024 123-132 vs 84-92.
-var parallelFlops = 1 << 24
+// across goroutines. Below it the hand-off to a parked worker, the packing
+// each piece repeats, and above all the cost of the result living in two
+// cores' caches outweigh the gain. Measured in isolation on a 2-core
+// machine, splitting pays from m=128, k=256, n=256 (16.8 Mflop: 92-95 vs
+// 80-93 GFLOP/s) and more for 256³ (112 vs 90) and m=1024 (123-132 vs
+// 84-92). Inside a training step it does not at the smaller sizes: the
+// next consumer (the optimizer reading ∂W, the next layer reading ∂X)
+// fetches the helper's half from the other core, which on the 2-core
+// AMD EPYC VM these numbers come from took longer than the arithmetic it
+// saved (Adam after a shared 256×256 weight gradient: 174 vs 50 µs). With
+// the threshold raised from 2²⁴ to 2²⁶ (quiet, interleaved, 4 rounds):
+// BenchmarkTrainHypergrid/D=2,H=8 0.96-1.07 → 0.81-0.86 ms, SoftDQNStep
+// 2.7-3.1 → 2.1-2.5 ms, MLPStep batch 256 1.57-1.65 → 1.51-1.60 ms, batch
+// 1024 (still split) 5.39-5.60 → 5.51-5.64 ms.
+var parallelFlops = 1 << 26
 
 // maxWorkers bounds the size of the worker pool.
 const maxWorkers = 16

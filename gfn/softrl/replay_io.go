@@ -9,12 +9,18 @@ import (
 	"github.com/gogfn/gogfn/internal/wire"
 )
 
+// replayFormat2 begins the replay's second encoding, whose flags and masks
+// are packed eight to a byte (a bit-sequence buffer's masks, 3,840 actions
+// per transition, took 8× the space one byte each). The first encoding
+// began with the capacity, never negative, and is still read.
+const replayFormat2 = -2
+
 // MarshalBinary encodes the stored transitions with their priorities, the
 // ring position and the largest error reported so far.
 func (r *Replay) MarshalBinary() ([]byte, error) {
 	d := &r.data
 	n, sd, na := r.size, d.StateDim, d.NumActions
-	var e []byte
+	e := wire.AppendInt(nil, replayFormat2)
 	e = wire.AppendInt(e, d.N)
 	e = wire.AppendInt(e, sd)
 	e = wire.AppendInt(e, na)
@@ -25,10 +31,10 @@ func (r *Replay) MarshalBinary() ([]byte, error) {
 	e = wire.AppendInts(e, d.Next[:n*sd])
 	e = wire.AppendInts(e, d.Actions[:n])
 	e = wire.AppendInts(e, d.Back[:n])
-	e = wire.AppendBools(e, d.Exit[:n])
-	e = wire.AppendBools(e, d.Done[:n])
-	e = wire.AppendBools(e, d.Mask[:n*na])
-	e = wire.AppendBools(e, d.NextMask[:n*na])
+	e = wire.AppendBits(e, d.Exit[:n])
+	e = wire.AppendBits(e, d.Done[:n])
+	e = wire.AppendBits(e, d.Mask[:n*na])
+	e = wire.AppendBits(e, d.NextMask[:n*na])
 	e = wire.AppendFloats(e, d.LogPB[:n])
 	e = wire.AppendFloats(e, d.LogR[:n])
 	var pri []float64
@@ -48,7 +54,12 @@ func (r *Replay) MarshalBinary() ([]byte, error) {
 // unchanged.
 func (r *Replay) UnmarshalBinary(data []byte) error {
 	dec := wire.NewDecoder(data)
-	capacity, sd, na, next, n := dec.Int(), dec.Int(), dec.Int(), dec.Int(), dec.Int()
+	capacity := dec.Int()
+	bools := dec.Bools // the first encoding: one byte per flag
+	if capacity == replayFormat2 {
+		capacity, bools = dec.Int(), dec.Bits
+	}
+	sd, na, next, n := dec.Int(), dec.Int(), dec.Int(), dec.Int()
 	maxErr := dec.Float()
 	if dec.Err() == nil && (capacity != r.data.N || sd != r.data.StateDim || na != r.data.NumActions) {
 		return fmt.Errorf("softrl: replay of %d transitions of sizes %d, %d; this buffer holds %d of %d, %d",
@@ -67,10 +78,10 @@ func (r *Replay) UnmarshalBinary(data []byte) error {
 	tr.Next = dec.Ints(tr.Next[:0], m*sd)
 	tr.Actions = dec.Ints(tr.Actions[:0], m)
 	tr.Back = dec.Ints(tr.Back[:0], m)
-	tr.Exit = dec.Bools(tr.Exit[:0], m)
-	tr.Done = dec.Bools(tr.Done[:0], m)
-	tr.Mask = dec.Bools(tr.Mask[:0], m*na)
-	tr.NextMask = dec.Bools(tr.NextMask[:0], m*na)
+	tr.Exit = bools(tr.Exit[:0], m)
+	tr.Done = bools(tr.Done[:0], m)
+	tr.Mask = bools(tr.Mask[:0], m*na)
+	tr.NextMask = bools(tr.NextMask[:0], m*na)
 	tr.LogPB = dec.Floats(tr.LogPB[:0], m)
 	tr.LogR = dec.Floats(tr.LogR[:0], m)
 	pri := dec.Floats(nil, m)

@@ -20,7 +20,10 @@ import (
 // range, or settings other than the trainer's.
 var ErrCheckpoint = errors.New("train: bad checkpoint")
 
-// Checkpoint format, version 3. Integers are little-endian 64-bit; strings
+// Checkpoint format, version 4 (the same layout as 3, which is still read;
+// version 4 marks that a Soft DQN replay inside may use its second,
+// bit-packed encoding, which programs that write version 3 do not read).
+// Integers are little-endian 64-bit; strings
 // and byte sections are a length followed by the bytes.
 //
 //	magic "GFNC", version (uint32)
@@ -35,7 +38,7 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	CRC-32 (IEEE, uint32) of every byte above
 const (
 	ckptMagic   = "GFNC"
-	ckptVersion = 3
+	ckptVersion = 4
 	maxSettings = 1 << 12
 )
 
@@ -158,8 +161,8 @@ func (tr *Trainer) decode(data []byte) error {
 		return fmt.Errorf("%w: not a training checkpoint", ErrCheckpoint)
 	}
 	v := binary.LittleEndian.Uint32(data[4:])
-	if v != ckptVersion && v != 2 {
-		return fmt.Errorf("%w: version %d, this program reads versions 2 and %d", ErrCheckpoint, v, ckptVersion)
+	if v < 2 || v > ckptVersion {
+		return fmt.Errorf("%w: version %d, this program reads versions 2 to %d", ErrCheckpoint, v, ckptVersion)
 	}
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {

@@ -108,13 +108,14 @@ func TestCraftedDQNReplay(t *testing.T) {
 	tr := newTrainer(t, env, alg())
 	traintest.Run(t, tr, 4)
 	data := checkpointOf(t, tr)
-	// The buffer begins with its capacity, state size, number of actions,
-	// next slot, number of transitions and largest error.
-	head := wire.AppendInt(wire.AppendInt(wire.AppendInt(nil, capacity), 2), 3)
+	// The buffer begins with its format (−2), capacity, state size, number
+	// of actions, next slot, number of transitions and largest error.
+	head := wire.AppendInt(wire.AppendInt(wire.AppendInt(wire.AppendInt(nil, -2), capacity), 2), 3)
 	p := bytes.Index(data, head)
 	if p < 0 || bytes.Index(data[p+1:], head) >= 0 {
 		t.Fatalf("the replay buffer is not in the checkpoint once")
 	}
+	p += 8 // the offsets below are from the capacity
 	n := int(binary.LittleEndian.Uint64(data[p+32:]))
 	if n < 2 || n >= capacity {
 		t.Fatalf("%d transitions in the buffer", n)

@@ -63,6 +63,23 @@ func AppendBools(e []byte, s []bool) []byte {
 	return e
 }
 
+// AppendBits appends the length of s and its values packed eight to a
+// byte, the first in the lowest bit; the unused high bits of the last byte
+// are zero.
+func AppendBits(e []byte, s []bool) []byte {
+	e = AppendInt(e, len(s))
+	for i := 0; i < len(s); i += 8 {
+		b := byte(0)
+		for j, v := range s[i:min(i+8, len(s))] {
+			if v {
+				b |= 1 << j
+			}
+		}
+		e = append(e, b)
+	}
+	return e
+}
+
 // Decoder reads what the Append functions wrote. The first error sticks:
 // later reads return zero values, and Err reports it.
 type Decoder struct {
@@ -174,6 +191,29 @@ func (d *Decoder) Bools(dst []bool, max int) []bool {
 		}
 	}
 	d.b = d.b[n:]
+	return dst
+}
+
+// Bits reads at most max bools that AppendBits packed into dst (reused
+// when large enough); unused bits that are not zero are an error.
+func (d *Decoder) Bits(dst []bool, max int) []bool {
+	n := d.Int()
+	if d.err == nil && (n < 0 || n > max || (n+7)/8 > len(d.b)) {
+		d.err = fmt.Errorf("%w: a length of %d bits", ErrShort, n)
+	}
+	if d.err != nil {
+		return dst[:0]
+	}
+	dst = grow(dst, n)
+	for i := range dst {
+		dst[i] = d.b[i/8]>>(i%8)&1 != 0
+	}
+	nb := (n + 7) / 8
+	if n%8 != 0 && d.b[nb-1]>>(n%8) != 0 {
+		d.err = fmt.Errorf("bits past the last of %d set", n)
+		return dst[:0]
+	}
+	d.b = d.b[nb:]
 	return dst
 }
 

@@ -20,11 +20,11 @@ import (
 // range, or settings other than the trainer's.
 var ErrCheckpoint = errors.New("train: bad checkpoint")
 
-// Checkpoint format, version 4 (the same layout as 3, which is still read;
-// version 4 marks that a Soft DQN replay inside may use its second,
+// Checkpoint format, version 4 (the layout of version 3, which is still
+// read; 4 marks that a Soft DQN replay inside may use its second,
 // bit-packed encoding, which programs that write version 3 do not read).
-// Integers are little-endian 64-bit; strings
-// and byte sections are a length followed by the bytes.
+// Integers are little-endian 64-bit; strings and byte sections are a length
+// followed by the bytes.
 //
 //	magic "GFNC", version (uint32)
 //	settings: a count, then each key and value

@@ -135,3 +135,29 @@ func TestCraftedDQNReplay(t *testing.T) {
 		"state":          "coordinate 1 of [0 77] is outside [0, 4)",
 	})
 }
+
+// TestCraftedVersion: versions 2 to 4 are read, others refused by number.
+func TestCraftedVersion(t *testing.T) {
+	env := hypergrid.New(2, 4, hypergrid.Standard)
+	alg := func() train.Algorithm {
+		return &softrl.DQN{Hidden: []int{8}, Trajectories: 3, BatchSize: 4, Capacity: 50, LearningStarts: 1}
+	}
+	tr := newTrainer(t, env, alg())
+	traintest.Run(t, tr, 3)
+	data := checkpointOf(t, tr)
+	if v := binary.LittleEndian.Uint32(data[4:]); v != 4 {
+		t.Fatalf("a checkpoint of version %d, want 4", v)
+	}
+	version := func(v uint32) []byte {
+		b := append([]byte(nil), data...)
+		binary.LittleEndian.PutUint32(b[4:], v)
+		return fixCRC(b)
+	}
+	checkRefused(t, newTrainer(t, env, alg()), map[string][]byte{"1": version(1), "5": version(5)},
+		map[string]string{"1": "version 1, this program reads versions 2 to 4", "5": "version 5, this program reads versions 2 to 4"})
+	// Version 3 has the same layout: a buffer in the replay's first or
+	// second encoding reads under it.
+	if err := newTrainer(t, env, alg()).ReadCheckpoint(bytes.NewReader(version(3))); err != nil {
+		t.Errorf("version 3: %v", err)
+	}
+}
